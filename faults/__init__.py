@@ -1,0 +1,1 @@
+"""Fault injectors: one small class per fault, one registry by name."""

@@ -1,0 +1,1 @@
+"""Backends bring the topology up and down: ``local`` processes, later ``docker`` and ``sim``."""

@@ -1,0 +1,1 @@
+"""The ``gameday`` command line: one module per command."""

@@ -1,0 +1,99 @@
+"""``gameday run``: one drill from the command line, scored and reported."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+from rich.live import Live
+from rich.markup import escape
+
+from harness.cli.console import err, out
+from harness.cli.live import LiveView
+from harness.cli.report import OUTCOME_EXIT
+from harness.drill.loader import load_drill
+from harness.errors import GamedayError, UsageError
+from harness.history import record_run
+from harness.journal import read_journal, verify
+from harness.report import build_report, print_summary, write_html, write_junit, write_report
+from harness.responders.registry import responder_named
+from harness.runner.run import DrillRun, RunOptions
+from services.clock import US
+
+
+@click.command()
+@click.argument("drill")
+@click.option(
+    "--backend",
+    default="local",
+    show_default=True,
+    help="local (processes on 127.0.0.1) or sim (one process, virtual clock).",
+)
+@click.option("--responder", default="by-the-book", show_default=True, help="Who responds.")
+@click.option(
+    "--controls", type=click.Choice(["knight-2012", "modern"]), help="Risk controls profile."
+)
+@click.option("--seed", type=int, help="Seed (default: the drill's).")
+@click.option("--speed", type=float, help="Drill seconds per wall second (default: the drill's).")
+@click.option("--scale", type=float, help="Order-flow volume multiplier (default: the drill's).")
+@click.option("--report-dir", type=click.Path(path_type=Path), help="Where the report goes.")
+@click.option("--junit", type=click.Path(path_type=Path), help="Also write JUnit XML here.")
+@click.option("--html", is_flag=True, help="Also write report.html.")
+@click.option("--team", default="", help="Team the run is recorded under in history.")
+@click.pass_context
+def run(
+    ctx: click.Context,
+    drill: str,
+    backend: str,
+    responder: str,
+    controls: str | None,
+    seed: int | None,
+    speed: float | None,
+    scale: float | None,
+    report_dir: Path | None,
+    junit: Path | None,
+    html: bool,
+    team: str,
+) -> int:
+    """Run DRILL (a name from `gameday list` or a file), score it, write the report."""
+    if backend not in ("local", "sim"):
+        raise UsageError(f"--backend: unknown backend {backend!r} (known: local, sim)")
+    if backend == "sim" and responder == "human":
+        raise UsageError("--responder human: a person cannot act on the sim backend's clock")
+    loaded = load_drill(drill)
+    chosen = responder_named(responder, loaded.graded_against)
+    options = RunOptions(
+        drill=loaded,
+        responder=chosen,
+        backend=backend,
+        controls=controls,
+        seed=seed,
+        speed=speed,
+        scale=scale,
+        report_dir=report_dir,
+    )
+    started = time.monotonic()
+    if err.is_terminal:
+        title = f"{loaded.name}: {chosen.name} responding, {controls or loaded.controls} controls"
+        view = LiveView(title, int(loaded.clock.start * US))
+        with Live(view, console=err, refresh_per_second=4):
+            directory = DrillRun(options, log=view.log, on_tick=view.update).execute()
+    else:
+        directory = DrillRun(options, log=lambda line: err.print(line, highlight=False)).execute()
+    journal = directory / "journal.jsonl"
+    report = build_report(read_journal(journal).events, journal=verify(journal))
+    write_report(report, directory)
+    if junit is not None:
+        write_junit(report, junit)
+    if html:
+        write_html(report, directory / "report.html")
+    print_summary(report, out)
+    try:
+        record_run(directory, source="cli", team=team, report=report)
+    except GamedayError as exc:  # the drill's verdict stands without its history entry
+        err.print(f"[yellow]warning:[/] not recorded in history: {escape(str(exc))}")
+    err.print(f"report: {directory} ({time.monotonic() - started:.0f} s)")
+    code = int(OUTCOME_EXIT[report.outcome])
+    ctx.exit(code)
+    return code

@@ -1,0 +1,141 @@
+"""The system under test on the local backend: processes, HTTP and SSH on loopback.
+
+Drill time is the shared ``ScaledClock`` of the run's processes; jobs at drill
+times are APScheduler date triggers at the wall time that drill time falls on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.date import DateTrigger
+
+from harness.backends.local import LocalBackend
+from harness.backends.local_context import LocalFaultContext
+from harness.runner.system import SystemUnderTest
+from harness.runstate import RunState
+from harness.topology import TopologySettings, router_names
+from services.clock import US, ScaledClock, parse_hhmm
+from services.deploy import DeployReport, HostSpec, deploy, fleet_status, rollback
+from services.deploy.report import DeployMode
+from services.net.admin_client import AdminCallError, call
+from services.router.registry import BuildRegistry
+from services.sshkeys import TopologyKeys, load_keys
+
+
+class LocalSystem:
+    """One run's processes, reached through admin HTTP and SSH through the links."""
+
+    def __init__(self, backend: LocalBackend, state: RunState) -> None:
+        self.backend = backend
+        self.state = state
+        self.run_id = state.run_id
+        self.run_dir = Path(state.run_dir)
+        self.settings = TopologySettings.model_validate(state.settings)
+        self.routers = router_names(self.settings)
+        self.epoch = state.epoch
+        self._context: LocalFaultContext = backend.fault_context(state)
+        self._clock = ScaledClock(
+            parse_hhmm(self.settings.drill_start), self.settings.speed, state.epoch
+        )
+        self._scheduler = BackgroundScheduler(timezone=UTC)
+
+    @classmethod
+    def up(cls, settings: TopologySettings) -> LocalSystem:
+        backend = LocalBackend()
+        return cls(backend, backend.up(settings))
+
+    @property
+    def context(self) -> LocalFaultContext:
+        return self._context
+
+    @property
+    def registry(self) -> BuildRegistry:
+        return BuildRegistry(self.run_dir / "registry")
+
+    @property
+    def keys(self) -> TopologyKeys:
+        return load_keys(self.run_dir / "keys")
+
+    def admin(
+        self, service: str, method: str, path: str, body: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        record = self.state.services[service]
+        # Generous: a service flooded by a runaway still has to take the kill switch.
+        return call(record.host, record.ports["admin"], method, path, body, timeout=20.0)
+
+    def try_admin(self, service: str, path: str) -> dict[str, Any] | None:
+        record = self.state.services.get(service)
+        if record is None:
+            return None
+        try:
+            return call(record.host, record.ports["admin"], "GET", path, timeout=5.0)
+        except AdminCallError:
+            return None
+
+    def ssh_hosts(self, names: list[str]) -> list[HostSpec]:
+        hosts = []
+        for name in names:
+            link = f"{name}:ssh"
+            if link in self.state.links:
+                host, port = self.state.link_address(link)
+            else:
+                host, port = "127.0.0.1", self.state.services[name].ports["ssh"]
+            hosts.append(HostSpec(name=name, host=host, port=port))
+        return hosts
+
+    def deploy(
+        self, version: str, mode: DeployMode, routers: list[str] | None = None, canary: int = 0
+    ) -> DeployReport:
+        hosts = self.ssh_hosts(routers if routers is not None else self.routers)
+        return asyncio.run(deploy(self.registry, version, hosts, self.keys, mode, canary))
+
+    def rollback(
+        self, routers: list[str] | None = None, mode: DeployMode = "legacy"
+    ) -> DeployReport:
+        hosts = self.ssh_hosts(routers if routers is not None else self.routers)
+        return asyncio.run(rollback(self.registry, hosts, self.keys, mode))
+
+    def fleet_status(self) -> DeployReport:
+        return asyncio.run(fleet_status(self.ssh_hosts(self.routers), self.keys))
+
+    def start_flow(self) -> None:
+        self.backend.start(self.state, ["flow"])
+
+    # drill time -------------------------------------------------------------------
+    def now(self) -> int:
+        return self._clock.now()
+
+    def wait_until(self, drill_us: int) -> None:
+        delay = (drill_us - self.now()) / US / self.settings.speed
+        if delay > 0:
+            time.sleep(delay)
+
+    def at(self, drill_us: int, job: Callable[[], None]) -> None:
+        wall = self.epoch + (drill_us - self._clock.start_us) / US / self.settings.speed
+        run_at = datetime.fromtimestamp(wall, tz=UTC)
+        self._scheduler.add_job(job, DateTrigger(run_date=run_at), misfire_grace_time=None)
+
+    def start_clock(self) -> None:
+        self._scheduler.start()
+
+    def stop_clock(self) -> None:
+        # Waiting matters: a fault being injected right now must be in the book
+        # before the runner reverts everything.
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=True)
+
+    def close(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+        self.backend.down(self.state)
+
+
+def _is_a_system_under_test(system: LocalSystem) -> SystemUnderTest:
+    return system  # mypy checks the class against the Protocol here

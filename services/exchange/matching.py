@@ -1,0 +1,190 @@
+"""Orders onto the books and executions out: the part of the core that trades.
+
+``Matcher`` puts sessions' and liquidity providers' orders on the books and
+turns each fill into messages: an EXECUTION to every session that took part
+and a DROP_COPY of it to every drop-copy subscriber. Each execution report
+has its own ``exec_id`` (so a drop copy identifies one side of one trade),
+numbered in the order the reports are made. It also feeds the liquidity
+model: the flow of sessions' aggressive orders moves prices, and a provider
+whose quote was taken replenishes after its lag.
+"""
+
+from __future__ import annotations
+
+from services.exchange.book import BUY, SELL, Fill, OrderBook, Record
+from services.exchange.liquidity import LiquidityModel
+from services.exchange.marketdata import MarketDataConflator
+from services.exchange.sessions import ConnId, Counters, OrderOwner, Outbox
+from services.exchange.symbols import SymbolSpec
+from services.protocol import DropCopy, Execution, Side
+
+_SIDES = {BUY: Side.BUY, SELL: Side.SELL}
+
+
+class Matcher:
+    """Books of every symbol, with execution reporting, drop copy and provider quoting."""
+
+    def __init__(
+        self,
+        specs: list[SymbolSpec],
+        lp: LiquidityModel,
+        md: MarketDataConflator,
+        counters: Counters,
+        dc_subs: dict[ConnId, None],
+    ) -> None:
+        self.specs = specs
+        self.books = [OrderBook(s.symbol) for s in specs]
+        self.lp = lp
+        self.md = md
+        self.counters = counters
+        self._dc_subs = dc_subs
+        self._lp_orders: list[dict[tuple[int, int], tuple[Record, int]]] = [{} for _ in specs]
+        # Per symbol, the ``LiquidityModel.grid`` its resting quotes were last
+        # made for, or None when they may differ from that ladder (a quote was
+        # traded away while being placed, or never placed). With ``_lp_hit``
+        # (a provider's quote traded since) false, an unchanged grid means
+        # requoting would do nothing, which is most symbols on most walk steps.
+        self._lp_grid: list[tuple[int, int, int] | None] = [None] * len(specs)
+        self._lp_hit = [False] * len(specs)
+        self._next_oid = 1
+        self._next_exec = 1
+
+    def submit(
+        self,
+        idx: int,
+        side: int,
+        price: int,
+        qty: int,
+        ioc: bool,
+        owner: OrderOwner | None,
+        now: int,
+        out: Outbox,
+    ) -> tuple[int, Record | None]:
+        """Match one order (``owner`` None: a provider's); returns leaves and the resting record."""
+        oid = self._next_oid
+        self._next_oid = oid + 1
+        fills, rec = self.books[idx].submit(oid, side, price, qty, ioc, owner)
+        leaves = self._report(idx, side, fills, qty, owner, now, out) if fills else qty
+        self.md.touch(idx)
+        return leaves, rec
+
+    def cancel(self, idx: int, rec: Record) -> int:
+        """Take a resting record off its book; returns the quantity cancelled."""
+        self.md.touch(idx)
+        return self.books[idx].cancel(rec[3])
+
+    def _report(
+        self,
+        idx: int,
+        side: int,
+        fills: list[Fill],
+        qty: int,
+        agg: OrderOwner | None,
+        now: int,
+        out: Outbox,
+    ) -> int:
+        symbol = self.specs[idx].symbol
+        dc = [out.to(s) for s in self._dc_subs]
+        agg_side = _SIDES[side]
+        agg_sends = out.to(agg[0].conn) if agg is not None else None
+        eid = self._next_exec
+        leaves = qty
+        lp_taken = 0
+        notional = 0
+        for rec, q in fills:
+            price: int = rec[1]
+            leaves -= q
+            notional += q * price
+            if agg is not None and agg_sends is not None:
+                conn, oid, account, _ = agg
+                agg_sends.append(Execution(oid, eid, symbol, agg_side, q, price, leaves, now))
+                if dc:
+                    copy = DropCopy(eid, oid, conn.name, account, symbol, agg_side, q, price, now)
+                    for lst in dc:
+                        lst.append(copy)
+                eid += 1
+            owner: OrderOwner | None = rec[4]
+            if owner is None:
+                lp_taken += q
+                continue
+            pc, poid, account, _ = owner
+            pside = _SIDES[rec[2]]
+            out.to(pc.conn).append(Execution(poid, eid, symbol, pside, q, price, rec[0], now))
+            if not rec[0]:
+                del pc.orders[poid]
+            if dc:
+                copy = DropCopy(eid, poid, pc.name, account, symbol, pside, q, price, now)
+                for lst in dc:
+                    lst.append(copy)
+            eid += 1
+        counters = self.counters
+        reports = eid - self._next_exec
+        self._next_exec = eid
+        counters.execution_reports += reports
+        counters.drop_copies += reports * len(dc)
+        counters.executions += len(fills)
+        traded = qty - leaves
+        counters.shares += traded
+        counters.notional += notional
+        counters.lp_shares += lp_taken
+        if agg is not None:
+            self.lp.on_flow(idx, traded if side == BUY else -traded, now)
+        if lp_taken:
+            self._lp_hit[idx] = True
+            self.lp.on_taken(idx, now)
+        return leaves
+
+    def requote(self, idx: int, now: int, out: Outbox) -> None:
+        """Bring the providers' orders on symbol ``idx`` in line with their ladder.
+
+        A quote that was taken (wholly or partly) or whose price is no longer
+        wanted is replaced; an untouched quote at a wanted price stays, with
+        its time priority, even if the ladder would now size it differently
+        (so a one-tick move of fair value costs one cancel and one new quote
+        per side, not a whole new ladder). A new quote that crosses a
+        session's resting order trades with it, at that order's price.
+        """
+        lp = self.lp
+        grid = lp.grid(idx, now)
+        if not self._lp_hit[idx] and grid == self._lp_grid[idx]:
+            return
+        # From here on a provider's quote traded is one traded after this requote.
+        self._lp_hit[idx] = False
+        tick, bid0, ask0 = grid
+        lot = lp.lot(idx)
+        levels = lp.params.levels
+        # The ladder of ``LiquidityModel.ladder``: bids best first (none at or
+        # below a zero price), then asks best first.
+        want: dict[tuple[int, int], int] = {
+            (BUY, (bid0 - i) * tick): lot * (i + 1) for i in range(min(levels, bid0))
+        }
+        for i in range(levels):
+            want[(SELL, (ask0 + i) * tick)] = lot * (i + 1)
+        current = self._lp_orders[idx]
+        book = self.books[idx]
+        counters = self.counters
+        changed = False
+        for key, (rec, size) in list(current.items()):
+            left: int = rec[0]
+            if left == size and key in want:
+                continue
+            if left:
+                book.cancel(rec[3])
+                counters.lp_cancels += 1
+            del current[key]
+            changed = True
+        complete = True
+        for key, qty in want.items():
+            if key in current:
+                continue
+            side, price = key
+            _, placed = self.submit(idx, side, price, qty, False, None, now, out)
+            counters.lp_orders += 1
+            if placed is not None:
+                current[key] = (placed, placed[0])
+            else:
+                complete = False
+            changed = True
+        self._lp_grid[idx] = grid if complete else None
+        if changed:
+            self.md.touch(idx)

@@ -1,0 +1,1 @@
+"""Asyncio plumbing shared by every service: frame sessions, admin HTTP, process runtime."""

@@ -1,0 +1,56 @@
+"""The gameday wire protocol: fixed-layout structs in length-prefixed frames."""
+
+from __future__ import annotations
+
+from services.protocol.codec import FrameDecoder, ProtocolError, decode_body, encode
+from services.protocol.messages import (
+    PRICE_SCALE,
+    Ack,
+    Cancel,
+    CancelAck,
+    CancelAll,
+    DropCopy,
+    Execution,
+    Flags,
+    Heartbeat,
+    Logon,
+    MarketData,
+    Message,
+    MsgType,
+    NewChild,
+    NewParent,
+    Reject,
+    RejectReason,
+    Side,
+    TimeInForce,
+    to_dollars,
+    to_price,
+)
+
+__all__ = [
+    "PRICE_SCALE",
+    "Ack",
+    "Cancel",
+    "CancelAck",
+    "CancelAll",
+    "DropCopy",
+    "Execution",
+    "Flags",
+    "FrameDecoder",
+    "Heartbeat",
+    "Logon",
+    "MarketData",
+    "Message",
+    "MsgType",
+    "NewChild",
+    "NewParent",
+    "ProtocolError",
+    "Reject",
+    "RejectReason",
+    "Side",
+    "TimeInForce",
+    "decode_body",
+    "encode",
+    "to_dollars",
+    "to_price",
+]

@@ -1,0 +1,1 @@
+"""The SMARS order router: builds, the routing core, SSH management, the process."""

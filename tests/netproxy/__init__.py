@@ -1,0 +1,1 @@
+"""Conformance suite of Toxiproxy-compatible servers, and tests of the netproxy client."""
