@@ -76,6 +76,8 @@ class RunStarted(Event):
     loss_reference_usd: float | None = Field(default=None, gt=0)
     controls: str
     responder: str
+    # The people of a human drill, each acting under their own name and token.
+    people: tuple[str, ...] = ()
     settings: Json = Field(default_factory=dict)
     expectations: tuple[ExpectationSpec, ...] = ()
     # "knight-2012" adds the simulated-vs-SEC block to the report.
@@ -181,6 +183,30 @@ class ResponderAction(Event):
     ok: bool = True
 
 
+class ClockPaused(Event):
+    """The facilitator stopped drill time for every process of the run."""
+
+    type: Literal["clock_paused"] = "clock_paused"
+    by: str = "facilitator"
+
+
+class ClockResumed(Event):
+    """Drill time runs again; ``paused_wall_s`` is how long it stood still."""
+
+    type: Literal["clock_resumed"] = "clock_resumed"
+    by: str = "facilitator"
+    paused_wall_s: float = Field(ge=0)
+
+
+class HintGiven(Event):
+    """The facilitator told a responder (or everyone, ``to`` empty) something."""
+
+    type: Literal["hint_given"] = "hint_given"
+    by: str = "facilitator"
+    to: str = ""
+    text: str
+
+
 class ControlTripped(Event):
     """An automated risk control fired (``layer``: gate, monitor, router, exchange)."""
 
@@ -271,6 +297,9 @@ AnyEvent = Annotated[
     | PageAcked
     | InboxOpened
     | ResponderAction
+    | ClockPaused
+    | ClockResumed
+    | HintGiven
     | ControlTripped
     | KillSwitchThrown
     | MarketSnapshot

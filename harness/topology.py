@@ -225,13 +225,26 @@ def plan_links(settings: TopologySettings) -> list[LinkPlan]:
     return dialled + outside_links(settings)
 
 
-def clock_args(settings: TopologySettings, epoch: float) -> list[str]:
-    """The drill-clock options every service of one run shares."""
-    return [
+CLOCK_FILE = "clock"
+
+
+def clock_args(
+    settings: TopologySettings, epoch: float, clock_file: str | None = None
+) -> list[str]:
+    """The drill-clock options every service of one run shares.
+
+    With ``clock_file`` the services read drill time from the run's shared clock
+    (which the harness can pause); the epoch stays on the command line all the same,
+    because it is how a run's processes are told apart from any other's.
+    """
+    args = [
         "--drill-start", settings.drill_start,
         "--speed", repr(settings.speed),
         "--epoch", repr(epoch),
     ]  # fmt: skip
+    if clock_file is not None:
+        args += ["--clock-file", clock_file]
+    return args
 
 
 def resolve_args(

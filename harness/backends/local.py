@@ -34,6 +34,7 @@ from harness.processes import (
 from harness.runstate import RunState, ServiceRecord, forget, new_run_id, run_dir_for
 from harness.setup import prepare_run_dir
 from harness.topology import (
+    CLOCK_FILE,
     ServicePlan,
     TopologySettings,
     clock_args,
@@ -41,6 +42,7 @@ from harness.topology import (
     plan_topology,
     resolve_args,
 )
+from services.clock import ClockFile, parse_hhmm
 from services.net.admin_client import AdminCallError, call
 
 HOST = "127.0.0.1"
@@ -58,6 +60,12 @@ def wait_healthy(name: str, port: int, timeout: float = 10.0) -> None:
                 call(HOST, port, "GET", "/health", timeout=2.0)
     except AdminCallError as exc:
         raise TopologyError(f"{name}: no answer to /health within {timeout:.0f} s: {exc}") from None
+
+
+def _clock_file(state: RunState) -> str | None:
+    """The run's shared clock file; None for a run started before there was one."""
+    path = Path(state.run_dir) / CLOCK_FILE
+    return str(path) if path.exists() else None
 
 
 def _belongs(pid: int, state: RunState) -> bool:
@@ -98,7 +106,9 @@ class LocalBackend:
             if links.server is not None:
                 self._proxy_servers[run_id] = links.server
             directories = prepare_run_dir(run_dir, settings)
-            clock = clock_args(settings, epoch)
+            start_us = parse_hhmm(settings.drill_start)
+            ClockFile.create(run_dir / CLOCK_FILE, start_us, settings.speed, epoch).close()
+            clock = clock_args(settings, epoch, str(run_dir / CLOCK_FILE))
             plans = plan_topology(settings)
             address: dict[str, str] = {}
             for tier in sorted({p.tier for p in plans}):
@@ -124,7 +134,7 @@ class LocalBackend:
             raise TopologyError(f"no service named {', '.join(sorted(unknown))} in this topology")
         address = _addresses(state)
         directories = prepare_run_dir(Path(state.run_dir), settings)
-        clock = clock_args(settings, state.epoch)
+        clock = clock_args(settings, state.epoch, _clock_file(state))
         links = RunLinks(state)
         try:
             links.ensure([link for p in plans for link in p.links], address)
@@ -151,7 +161,7 @@ class LocalBackend:
         ports = {name: dict(record.ports)}
         address = _addresses(state)
         directories = prepare_run_dir(Path(state.run_dir), settings)
-        clock = clock_args(settings, state.epoch)
+        clock = clock_args(settings, state.epoch, _clock_file(state))
         table = RunLinks(state).table()
         self._start_tier([plan], state, clock, address, directories, table, ports)
 

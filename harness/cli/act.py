@@ -29,13 +29,23 @@ def _args(pairs: tuple[str, ...]) -> dict[str, object]:
 @click.argument("run_id")
 @click.argument("action", type=click.Choice([a.value for a in Action]))
 @click.argument("args", nargs=-1)
-@click.option("--as", "responder", default="responder", show_default=True, help="Your name.")
+@click.option("--as", "responder", help="Your name (needed when the drill has several people).")
+@click.option("--token", envvar="GAMEDAY_TOKEN", help="Your token, if you were handed one.")
 @click.pass_context
-def act(ctx: click.Context, run_id: str, action: str, args: tuple[str, ...], responder: str) -> int:
+def act(
+    ctx: click.Context,
+    run_id: str,
+    action: str,
+    args: tuple[str, ...],
+    responder: str | None,
+    token: str | None,
+) -> int:
     """Do ACTION in drill RUN_ID, e.g. `gameday act gd-1234 disable_router router=router-8`."""
-    body = {"action": action, "responder": responder, "args": _args(args)}
-    status, answer = request(run_id, "POST", "/act", body)
-    if status == 400:
+    body: dict[str, object] = {"action": action, "args": _args(args)}
+    if responder is not None:
+        body["responder"] = responder
+    status, answer = request(run_id, "POST", "/act", body, name=responder, token=token)
+    if status in (400, 403):
         raise UsageError(str(answer.get("error", answer)))
     out.print_json(json.dumps(answer))
     code = int(ExitCode.OK if status == 200 else ExitCode.EXPECTATIONS_FAILED)

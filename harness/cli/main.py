@@ -16,11 +16,14 @@ from harness.cli.catalogue import faults_command
 from harness.cli.cleanup import cleanup
 from harness.cli.console import err
 from harness.cli.down import down
+from harness.cli.facilitate import debrief, hint, pause, resume
 from harness.cli.grade import grade
 from harness.cli.history import history
 from harness.cli.list_drills import list_drills
 from harness.cli.report import report
 from harness.cli.run import run
+from harness.cli.schedule import schedule
+from harness.cli.scheduler import scheduler
 from harness.cli.show import show
 from harness.cli.status import status
 from harness.cli.trends import trends_command
@@ -44,6 +47,10 @@ _COMMANDS = (
     run,
     act,
     watch,
+    pause,
+    resume,
+    hint,
+    debrief,
     list_drills,
     show,
     validate,
@@ -57,6 +64,8 @@ _COMMANDS = (
     history,
     grade,
     trends_command,
+    schedule,
+    scheduler,
 )
 for command in _COMMANDS:
     cli.add_command(command)

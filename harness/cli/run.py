@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Literal
 
 import click
 from rich.live import Live
@@ -41,6 +42,13 @@ from services.clock import US
 @click.option("--junit", type=click.Path(path_type=Path), help="Also write JUnit XML here.")
 @click.option("--html", is_flag=True, help="Also write report.html.")
 @click.option("--team", default="", help="Team the run is recorded under in history.")
+@click.option(
+    "--people",
+    default="",
+    help="With --responder human: the people on the desk, comma-separated (each gets a token).",
+)
+# The scheduler runs drills through this command and records them as its own.
+@click.option("--source", type=click.Choice(["cli", "schedule"]), default="cli", hidden=True)
 @click.pass_context
 def run(
     ctx: click.Context,
@@ -55,12 +63,17 @@ def run(
     junit: Path | None,
     html: bool,
     team: str,
+    people: str,
+    source: Literal["cli", "schedule"],
 ) -> int:
     """Run DRILL (a name from `gameday list` or a file), score it, write the report."""
     if backend not in ("local", "sim"):
         raise UsageError(f"--backend: unknown backend {backend!r} (known: local, sim)")
     if backend == "sim" and responder == "human":
         raise UsageError("--responder human: a person cannot act on the sim backend's clock")
+    names = _people(people)
+    if names and responder != "human":
+        raise UsageError("--people: only a human drill has people acting (--responder human)")
     loaded = load_drill(drill)
     chosen = responder_named(responder, loaded.graded_against)
     options = RunOptions(
@@ -72,6 +85,7 @@ def run(
         speed=speed,
         scale=scale,
         report_dir=report_dir,
+        people=names,
     )
     started = time.monotonic()
     if err.is_terminal:
@@ -90,10 +104,20 @@ def run(
         write_html(report, directory / "report.html")
     print_summary(report, out)
     try:
-        record_run(directory, source="cli", team=team, report=report)
+        record_run(directory, source=source, team=team, report=report)
     except GamedayError as exc:  # the drill's verdict stands without its history entry
         err.print(f"[yellow]warning:[/] not recorded in history: {escape(str(exc))}")
     err.print(f"report: {directory} ({time.monotonic() - started:.0f} s)")
     code = int(OUTCOME_EXIT[report.outcome])
     ctx.exit(code)
     return code
+
+
+def _people(text: str) -> list[str]:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    for name in names:
+        if len(name) > 64 or not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
+            raise UsageError(f"--people: {name!r} is not a name (letters, digits, - _ . only)")
+    if len(set(names)) != len(names):
+        raise UsageError("--people: a name is listed twice")
+    return names

@@ -57,7 +57,10 @@ def grade_events(events: Sequence[Event]) -> GradeSheet:
     runbook = _runbook(verdict)
     times = event_times(events)
     actions = [e for e in events if isinstance(e, ResponderAction)]
-    names = sorted({started.responder, *(a.responder for a in actions)})
+    # A human drill's cards are its people's (each graded, even one who did nothing);
+    # a scripted responder's is its own.
+    desk = started.people or (started.responder,)
+    names = sorted({*desk, *(a.responder for a in actions)})
     reference = loss_reference(started.scale, started.loss_reference_usd)
     cards = tuple(
         _card(name, [a for a in actions if a.responder == name], runbook, times, card, reference)

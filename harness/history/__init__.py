@@ -7,12 +7,14 @@ into distributions per team and per responder (``docs/history.md``).
 
 from __future__ import annotations
 
-from harness.history.models import HistoryRow, ResponderRow, Source
+from harness.history.models import GameDayOutcome, GameDayRow, HistoryRow, ResponderRow, Source
 from harness.history.record import record_run, row_of
 from harness.history.store import SCHEMA_VERSION, HistoryStore, history_path
 
 __all__ = [
     "SCHEMA_VERSION",
+    "GameDayOutcome",
+    "GameDayRow",
     "HistoryRow",
     "HistoryStore",
     "ResponderRow",

@@ -46,3 +46,30 @@ class HistoryRow(BaseModel):
     started_at: str | None
     ended_at: str | None
     source: Source
+
+
+GameDayOutcome = Literal["passed", "failed", "interrupted", "error", "missed", "skipped"]
+
+
+class GameDayRow(BaseModel):
+    """One start of a scheduled game day: the run's outcome, or why there was no run.
+
+    ``missed``: due while the scheduler was down (or busy) and past the misfire
+    grace time; ``skipped``: due inside a blackout, or while the previous game
+    day of the schedule was still running. ``webhook`` says how telling the
+    team went (``""`` when the schedule has no webhook).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    schedule_id: str
+    drill: str
+    team: str = ""
+    due_at: str
+    recorded_at: str
+    outcome: GameDayOutcome
+    run_id: str | None = None
+    grade: Grade | None = None
+    report_path: str | None = None
+    detail: str = ""
+    webhook: str = ""

@@ -4,23 +4,25 @@ The database is opened in WAL mode with a busy timeout, so a scheduled game day,
 a CI job and a person at a terminal can all record runs into one file; every
 write is one ``BEGIN IMMEDIATE`` transaction. The schema carries its version in
 ``PRAGMA user_version``; a database from a newer gameday is refused rather
-than misread.
+than misread. Version 2 added ``game_days`` (every start of a scheduled game
+day, run or not); an older file is migrated when first opened.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Final
 
 from harness.errors import UsageError
-from harness.history.models import HistoryRow, ResponderRow
+from harness.history.models import GameDayRow, HistoryRow, ResponderRow
 from harness.paths import state_home
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 HISTORY_NAME: Final = "history.sqlite"
 BUSY_TIMEOUT_MS: Final = 30_000
 
@@ -60,6 +62,22 @@ CREATE TABLE IF NOT EXISTS run_responders (
     PRIMARY KEY (run_id, responder)
 );
 CREATE INDEX IF NOT EXISTS run_responders_by_name ON run_responders (responder);
+CREATE TABLE IF NOT EXISTS game_days (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    schedule_id TEXT NOT NULL,
+    drill TEXT NOT NULL,
+    team TEXT NOT NULL DEFAULT '',
+    due_at TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    run_id TEXT,
+    grade TEXT,
+    report_path TEXT,
+    detail TEXT NOT NULL DEFAULT '',
+    webhook TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS game_days_by_schedule ON game_days (schedule_id, due_at);
+CREATE INDEX IF NOT EXISTS game_days_by_team ON game_days (team, due_at);
 """
 
 _COLUMNS: Final = (
@@ -67,6 +85,20 @@ _COLUMNS: Final = (
     "time_to_detect_s, time_to_acknowledge_s, time_to_mitigate_s, loss_usd, "
     "runbook_adherence, scores, report_path, started_at, ended_at, source"
 )
+_GAME_DAY_COLUMNS: Final = ", ".join(GameDayRow.model_fields)
+
+
+def _wal(conn: sqlite3.Connection) -> None:
+    # Switching a new file to WAL takes a lock that SQLite does not wait for through the
+    # busy handler: several processes opening a fresh history at once may see "locked".
+    for attempt in range(100):
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == 99:
+                raise
+            time.sleep(0.02)
 
 
 def history_path() -> Path:
@@ -88,7 +120,7 @@ class HistoryStore:
         conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         try:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            conn.execute("PRAGMA journal_mode = WAL")
+            _wal(conn)
             conn.execute("PRAGMA foreign_keys = ON")
             self._migrate(conn)
             yield conn
@@ -105,6 +137,8 @@ class HistoryStore:
             raise UsageError(
                 f"history {self.path} has schema {version}; this gameday knows {SCHEMA_VERSION}"
             )
+        # Every statement is CREATE ... IF NOT EXISTS, so the same script creates
+        # a new file and migrates an older one (1 -> 2: game_days).
         conn.execute("BEGIN IMMEDIATE")
         try:
             for statement in _SCHEMA.split(";"):
@@ -193,6 +227,47 @@ class HistoryStore:
                 return None
             crew = self._responders(conn, [run_id])
         return _row(first, crew.get(run_id, ()))
+
+    def add_game_day(self, row: GameDayRow) -> None:
+        """Record one start of a scheduled game day."""
+        values = tuple(row.model_dump().values())
+        marks = ", ".join("?" * len(values))
+        with self._connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.execute(
+                    f"INSERT INTO game_days ({_GAME_DAY_COLUMNS}) VALUES ({marks})", values
+                )
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
+    def game_days(
+        self,
+        *,
+        schedule_id: str | None = None,
+        outcome: str | None = None,
+        limit: int | None = None,
+    ) -> list[GameDayRow]:
+        """Starts of scheduled game days, newest first."""
+        where, params = [], []
+        if schedule_id is not None:
+            where.append("schedule_id = ?")
+            params.append(schedule_id)
+        if outcome is not None:
+            where.append("outcome = ?")
+            params.append(outcome)
+        sql = f"SELECT {_GAME_DAY_COLUMNS} FROM game_days"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY id DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        with self._connect() as conn:
+            conn.row_factory = sqlite3.Row
+            found = conn.execute(sql, params).fetchall()
+        return [GameDayRow.model_validate(dict(r)) for r in found]
 
     @staticmethod
     def _responders(

@@ -12,11 +12,14 @@ from typing import Final
 from harness.events import (
     Aborted,
     AlertRaised,
+    ClockPaused,
+    ClockResumed,
     ControlTripped,
     Event,
     FaultInjected,
     FaultReverted,
     FlowStarted,
+    HintGiven,
     InboxOpened,
     KillSwitchThrown,
     MarketSnapshot,
@@ -47,8 +50,12 @@ def describe(event: Event) -> str:
         case RunStarted():
             return f"drill {event.drill} started ({event.controls} controls, {event.responder})"
         case TopologyUp():
-            return f"topology up: {len(event.services)} services"
+            return (
+                f"topology up: {len(event.services)} services" if event.services else "topology up"
+            )
         case FlowStarted():
+            if not event.parents:
+                return "order flow started"
             return f"order flow started ({event.parents} parent orders)"
         case FaultInjected():
             return f"fault {event.name} injected{_suffix(' on ', event.target)}"
@@ -66,6 +73,12 @@ def describe(event: Event) -> str:
             return f"inbox opened by {event.by}"
         case ResponderAction():
             return f"{event.responder}: {event.action}{failed}"
+        case ClockPaused():
+            return f"drill paused by {event.by}"
+        case ClockResumed():
+            return f"drill resumed by {event.by} after {event.paused_wall_s:.0f} s"
+        case HintGiven():
+            return f"hint from {event.by} to {event.to or 'everyone'}: {event.text}"
         case ControlTripped():
             return f"{event.layer} control {event.control} tripped{_suffix(': ', event.detail)}"
         case KillSwitchThrown():

@@ -30,6 +30,14 @@ class Page(BaseModel):
     """The risk control that raised it, if a control did."""
 
 
+class Hint(BaseModel):
+    """Something the facilitator told a responder (``to``) or the whole desk (``to`` empty)."""
+
+    at_us: int
+    to: str = ""
+    text: str
+
+
 class DeskView(BaseModel):
     """What a person on the desk sees at one drill instant.
 
@@ -53,6 +61,8 @@ class DeskView(BaseModel):
     builds: dict[str, str] = Field(default_factory=dict)
     expected_build: str = ""
     actions_taken: list[str] = Field(default_factory=list)
+    hints: list[Hint] = Field(default_factory=list)
+    clock_paused: bool = False
 
 
 class Responder(Protocol):

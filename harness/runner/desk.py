@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from harness.actions import Action, ActionRequest, ActionResult
 from harness.responders.base import DeskView, Page
+from harness.runner.facilitator import Facilitator
 from harness.runner.observer import Observer
 from harness.runner.system import SystemUnderTest
 from services.clock import MARKET_OPEN_US
@@ -18,6 +19,7 @@ class DeskViews:
         self.taken: dict[str, list[str]] = {}
         self.builds: dict[str, str] = {}
         self.disabled: set[str] = set()
+        self.facilitator: Facilitator | None = None
 
     def record(self, request: ActionRequest, result: ActionResult) -> None:
         self.taken.setdefault(request.responder, []).append(str(request.action))
@@ -63,4 +65,6 @@ class DeskViews:
             builds=dict(self.builds),
             expected_build=sut.registry.state.current or "",
             actions_taken=list(self.taken.get(responder, [])),
+            hints=self.facilitator.hints_for(responder) if self.facilitator else [],
+            clock_paused=self.facilitator.paused if self.facilitator else False,
         )

@@ -1,12 +1,16 @@
 """The system under test on the local backend: processes, HTTP and SSH on loopback.
 
-Drill time is the shared ``ScaledClock`` of the run's processes; jobs at drill
-times are APScheduler date triggers at the wall time that drill time falls on.
+Drill time is the run's shared clock file, read by every process of the run;
+jobs at drill times are APScheduler date triggers at the wall time that drill
+time falls on. A facilitator's pause stops the clock file and the scheduler
+together; on resume every pending job is moved to the wall time its drill time
+now falls on.
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -20,8 +24,8 @@ from harness.backends.local import LocalBackend
 from harness.backends.local_context import LocalFaultContext
 from harness.runner.system import SystemUnderTest
 from harness.runstate import RunState
-from harness.topology import TopologySettings, router_names
-from services.clock import US, ScaledClock, parse_hhmm
+from harness.topology import CLOCK_FILE, TopologySettings, router_names
+from services.clock import MAX_WALL_WAIT_S, SharedClock
 from services.deploy import DeployReport, HostSpec, deploy, fleet_status, rollback
 from services.deploy.report import DeployMode
 from services.net.admin_client import AdminCallError, call
@@ -41,10 +45,11 @@ class LocalSystem:
         self.routers = router_names(self.settings)
         self.epoch = state.epoch
         self._context: LocalFaultContext = backend.fault_context(state)
-        self._clock = ScaledClock(
-            parse_hhmm(self.settings.drill_start), self.settings.speed, state.epoch
-        )
+        self._clock = SharedClock(self.run_dir / CLOCK_FILE, writable=True)
         self._scheduler = BackgroundScheduler(timezone=UTC)
+        # Drill time of every job, so a resume can put each back on the wall clock.
+        self._jobs: dict[str, int] = {}
+        self._clock_lock = threading.Lock()
 
     @classmethod
     def up(cls, settings: TopologySettings) -> LocalSystem:
@@ -112,15 +117,52 @@ class LocalSystem:
     def now(self) -> int:
         return self._clock.now()
 
+    @property
+    def paused(self) -> bool:
+        return self._clock.paused
+
     def wait_until(self, drill_us: int) -> None:
-        delay = (drill_us - self.now()) / US / self.settings.speed
-        if delay > 0:
-            time.sleep(delay)
+        # In short steps: the clock may be paused or resumed while we wait.
+        while (remaining := drill_us - self.now()) > 0:
+            time.sleep(self._clock.wall_delay(remaining) or MAX_WALL_WAIT_S)
 
     def at(self, drill_us: int, job: Callable[[], None]) -> None:
-        wall = self.epoch + (drill_us - self._clock.start_us) / US / self.settings.speed
-        run_at = datetime.fromtimestamp(wall, tz=UTC)
-        self._scheduler.add_job(job, DateTrigger(run_date=run_at), misfire_grace_time=None)
+        with self._clock_lock:
+            wall = self._clock.wall_time_of(drill_us)
+            # While paused the job is added paused too (no next run time); resume sets it.
+            added = self._scheduler.add_job(
+                job,
+                DateTrigger(run_date=_utc(wall if wall is not None else time.time())),
+                misfire_grace_time=None,
+                next_run_time=_utc(wall),
+            )
+            self._jobs[added.id] = drill_us
+
+    def pause(self) -> bool:
+        """Stop drill time for every process of the run; False if already stopped."""
+        with self._clock_lock:
+            if not self._clock.pause():
+                return False
+            if self._scheduler.running:
+                self._scheduler.pause()
+            return True
+
+    def resume(self) -> bool:
+        """Let drill time run again; False if it was running."""
+        with self._clock_lock:
+            if not self._clock.resume():
+                return False
+            self._reschedule()
+            if self._scheduler.running:
+                self._scheduler.resume()
+            return True
+
+    def _reschedule(self) -> None:
+        for job in self._scheduler.get_jobs():
+            drill_us = self._jobs.get(job.id)
+            wall = None if drill_us is None else self._clock.wall_time_of(drill_us)
+            if wall is not None:
+                job.modify(next_run_time=_utc(wall))
 
     def start_clock(self) -> None:
         self._scheduler.start()
@@ -135,6 +177,11 @@ class LocalSystem:
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
         self.backend.down(self.state)
+        self._clock.close()
+
+
+def _utc(wall: float | None) -> datetime | None:
+    return None if wall is None else datetime.fromtimestamp(wall, tz=UTC)
 
 
 def _is_a_system_under_test(system: LocalSystem) -> SystemUnderTest:

@@ -45,6 +45,7 @@ from harness.responders.base import Responder
 from harness.runbook.grader import grade_runbook
 from harness.runner.control_api import ControlAPI
 from harness.runner.desk import DeskViews
+from harness.runner.facilitator import Facilitator
 from harness.runner.faults import FaultBook
 from harness.runner.local_target import LocalSystem
 from harness.runner.observer import Observer
@@ -70,6 +71,8 @@ class RunOptions:
     report_dir: Path | None = None
     tick_s: float = 0.2
     extra_responders: list[str] = field(default_factory=list)
+    people: list[str] = field(default_factory=list)
+    """Names of the people acting through the control API (each gets a token)."""
 
 
 @dataclass(frozen=True)
@@ -128,34 +131,56 @@ class DrillRun:
     def execute(self) -> Path:
         settings = self.settings()
         self._say(f"bringing up {settings.routers} routers ({settings.profile} controls)")
-        sut = bring_up(self.o.backend, settings, self.o.report_root)
-        report_dir = self.o.report_dir or self.o.report_root / f"{self.drill.name}-{sut.run_id}"
-        report_dir.mkdir(parents=True, exist_ok=True)
-        self.report_dir = report_dir
-        clock = _SystemClock(sut)
-        bus = Bus(clock=clock)
-        journal = JournalWriter(report_dir)
-        bus.subscribe_all(journal.append, name="journal")
-        previous_term = signal.getsignal(signal.SIGTERM)
-        signal.signal(signal.SIGTERM, self._on_sigterm)
+        # SIGTERM is ours from before the bring-up: one arriving while services start
+        # unwinds through the backend's own teardown instead of killing us mid-way.
+        previous_term = signal.signal(signal.SIGTERM, self._on_sigterm)
+        try:
+            sut = bring_up(self.o.backend, settings, self.o.report_root)
+        except _Stop:
+            signal.signal(signal.SIGTERM, previous_term)
+            raise KeyboardInterrupt from None
+        except BaseException:
+            signal.signal(signal.SIGTERM, previous_term)
+            raise
+        try:
+            report_dir = self.o.report_dir or self.o.report_root / f"{self.drill.name}-{sut.run_id}"
+            report_dir.mkdir(parents=True, exist_ok=True)
+            self.report_dir = report_dir
+            bus = Bus(clock=_SystemClock(sut))
+            journal = JournalWriter(report_dir)
+            bus.subscribe_all(journal.append, name="journal")
+        except BaseException as exc:
+            signal.signal(signal.SIGTERM, previous_term)
+            sut.close()
+            if isinstance(exc, _Stop):
+                raise KeyboardInterrupt from None
+            raise
         timeline: DrillTimeline | None = None
         api: ControlAPI | None = None
         faults: FaultBook | None = None
         try:
-            responders = {self.o.responder.name, *self.o.extra_responders}
+            people = self.o.people or [self.o.responder.name]
+            responders = {self.o.responder.name, *self.o.extra_responders, *people}
             observer = Observer(sut, bus, responders)
             self._start_events(bus, sut.run_id, settings, sut)
             timeline = DrillTimeline(self.drill.clock.start, sut.at)
             self._watch_milestones(bus, timeline)
             faults = FaultBook(sut, bus, timeline)
             desk = DeskViews(sut, observer)
-            if self.o.backend == "local":
+            if isinstance(sut, LocalSystem):
+                desk.facilitator = Facilitator(sut, bus, people)
                 api = ControlAPI(
                     view=lambda who: desk.view(who, sut.now()),
                     act=lambda req: self._act(sut, bus, desk, req, sut.now()),
                     plan=lambda: faults.plan(self.drill) if faults else {},
+                    people=people,
+                    facilitator=desk.facilitator,
                 )
-                api.start(sut.run_dir)
+                api.start(sut.run_dir, report_dir)
+                self._say(
+                    f"run {sut.run_id}: `gameday act {sut.run_id} ACTION` to act as "
+                    f"{', '.join(people)}; `gameday watch {sut.run_id} --facilitator` to run it"
+                )
             sut.start_flow()
             bus.emit(FlowStarted, detail="order flow started (RLP flag bit off)")
             self._schedule(sut, bus, timeline, faults)
@@ -193,6 +218,7 @@ class DrillRun:
             scale=settings.scale,
             controls=settings.profile,
             responder=self.o.responder.name,
+            people=tuple(self.o.people),
             settings=settings.model_dump(mode="json"),
             expectations=tuple(
                 ExpectationSpec(metric=e.metric, op=e.op, value=e.value, name=e.name)

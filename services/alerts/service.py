@@ -18,7 +18,7 @@ class AlertBusService:
         self.core = core
         self.clock = clock
         self.bad_requests = BadRequestCounter()
-        self.admin = AdminServer("alerts")
+        self.admin = AdminServer("alerts", self.clock)
         self.ports: dict[str, int] = {}
         routes: list[tuple[str, str, Callable[[JSON], JSON]]] = [
             ("POST", "/alerts", self._post_alert),

@@ -273,8 +273,7 @@ class ExchangeCore:
         now = self.now
         wake = self.lp.next_wakeup()
         if wake is not None and wake <= now:
-            for idx in self.lp.due(now):
-                self.matcher.requote(idx, now, out)
+            self.matcher.requote_many(self.lp.due(now), now, out)
         wake = self.md.next_wakeup()
         if wake is not None and wake <= now:
             self._broadcast_md(self.md.on_timer(now), out)

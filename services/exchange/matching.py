@@ -144,41 +144,75 @@ class Matcher:
         per side, not a whole new ladder). A new quote that crosses a
         session's resting order trades with it, at that order's price.
         """
-        lp = self.lp
-        grid = lp.grid(idx, now)
-        if not self._lp_hit[idx] and grid == self._lp_grid[idx]:
-            return
+        grid = self.lp.grid(idx, now)
+        if self._lp_hit[idx] or grid != self._lp_grid[idx]:
+            self._requote(idx, grid, now, out)
+
+    def requote_many(self, idxs: list[int], now: int, out: Outbox) -> None:
+        """``requote`` each of ``idxs`` in order (a walk step: every symbol at once)."""
+        last, hit = self._lp_grid, self._lp_hit
+        requote = self._requote
+        for idx, grid in zip(idxs, self.lp.grids(idxs, now), strict=True):
+            if hit[idx] or grid != last[idx]:
+                requote(idx, grid, now, out)
+
+    def _requote(self, idx: int, grid: tuple[int, int, int], now: int, out: Outbox) -> None:
         # From here on a provider's quote traded is one traded after this requote.
         self._lp_hit[idx] = False
         tick, bid0, ask0 = grid
+        lp = self.lp
         lot = lp.lot(idx)
         levels = lp.params.levels
-        # The ladder of ``LiquidityModel.ladder``: bids best first (none at or
-        # below a zero price), then asks best first.
-        want: dict[tuple[int, int], int] = {
-            (BUY, (bid0 - i) * tick): lot * (i + 1) for i in range(min(levels, bid0))
-        }
-        for i in range(levels):
-            want[(SELL, (ask0 + i) * tick)] = lot * (i + 1)
+        # The ladder of ``LiquidityModel.ladder``: bids best first at ticks
+        # ``bid0 - i`` (none at or below a zero price), then asks best first at
+        # ``ask0 + i``. Membership is arithmetic, so the ladder is not built.
+        bid_low = max(bid0 - levels, 0)
+        ask_high = ask0 + levels
         current = self._lp_orders[idx]
         book = self.books[idx]
         counters = self.counters
         changed = False
-        for key, (rec, size) in list(current.items()):
+        gone: list[tuple[int, int]] | None = None
+        for key, (rec, size) in current.items():
             left: int = rec[0]
-            if left == size and key in want:
-                continue
+            if left == size:
+                price = key[1]
+                if not price % tick:
+                    t = price // tick
+                    if bid_low < t <= bid0 if key[0] == BUY else ask0 <= t < ask_high:
+                        continue
             if left:
                 book.cancel(rec[3])
                 counters.lp_cancels += 1
-            del current[key]
+            if gone is None:
+                gone = [key]
+            else:
+                gone.append(key)
+        if gone is not None:
+            for key in gone:
+                del current[key]
             changed = True
         complete = True
-        for key, qty in want.items():
+        submit = self.submit
+        for i in range(levels):
+            t = bid0 - i
+            if t <= 0:
+                break
+            key = (BUY, t * tick)
             if key in current:
                 continue
-            side, price = key
-            _, placed = self.submit(idx, side, price, qty, False, None, now, out)
+            _, placed = submit(idx, BUY, key[1], lot * (i + 1), False, None, now, out)
+            counters.lp_orders += 1
+            if placed is not None:
+                current[key] = (placed, placed[0])
+            else:
+                complete = False
+            changed = True
+        for i in range(levels):
+            key = (SELL, (ask0 + i) * tick)
+            if key in current:
+                continue
+            _, placed = submit(idx, SELL, key[1], lot * (i + 1), False, None, now, out)
             counters.lp_orders += 1
             if placed is not None:
                 current[key] = (placed, placed[0])

@@ -63,7 +63,7 @@ class ExchangeServer:
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at = 0
         self._stopping = False
-        self.admin = AdminServer("exchange")
+        self.admin = AdminServer("exchange", self.clock)
         install_routes(self.admin, core, self.stats)
 
     async def start(self, host: str, ports: dict[Channel, int], admin_port: int) -> ExchangeServer:

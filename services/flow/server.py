@@ -109,7 +109,7 @@ class FlowService:
         self.session_name = session_name
         self.stats = NetStats()
         self.links = [_RouterLink(self, i) for i in range(len(routers))]
-        self.admin = AdminServer("flow")
+        self.admin = AdminServer("flow", self.clock)
         install_routes(self.admin, core, self.stats)
         self._tasks: list[asyncio.Task[None]] = []
         self._wake = asyncio.Event()

@@ -101,7 +101,7 @@ class GateService:
         self.alerts = (
             AlertSender(*alerts, clock, core.settings.alerts.deadline_us) if alerts else None
         )
-        self.admin = AdminServer("gate")
+        self.admin = AdminServer("gate", self.clock)
         install_routes(self.admin, core, clock.now, self.apply, self.stats_view, self.bad_requests)
         self.ports: dict[str, int] = {}
         self._server: asyncio.Server | None = None

@@ -51,7 +51,7 @@ class MonitorService:
         )
         self.dropped_alerts = 0
         self.bad_requests = BadRequestCounter()
-        self.admin = AdminServer("monitor")
+        self.admin = AdminServer("monitor", self.clock)
         self.ports: dict[str, int] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._fetches: set[asyncio.Task[None]] = set()

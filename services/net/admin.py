@@ -14,6 +14,8 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from services.clock import Clock
+
 JSON = dict[str, Any]
 Handler = Callable[[JSON], Awaitable[JSON] | JSON]
 _MAX_BODY = 1 << 20
@@ -39,11 +41,19 @@ class AdminError(Exception):
 class AdminServer:
     """Routes ``(METHOD, path)`` to handlers that take and return JSON objects."""
 
-    def __init__(self, service: str) -> None:
+    def __init__(self, service: str, clock: Clock | None = None) -> None:
         self.service = service
+        self.clock = clock
         self.routes: dict[tuple[str, str], Handler] = {}
         self.server: asyncio.Server | None = None
-        self.route("GET", "/health", lambda _: {"service": service, "ok": True})
+        self.route("GET", "/health", self._health)
+
+    def _health(self, _: dict[str, Any]) -> dict[str, Any]:
+        # Drill time as this process sees it: how a harness checks that a pause reached it.
+        health: dict[str, Any] = {"service": self.service, "ok": True}
+        if self.clock is not None:
+            health["now_us"] = self.clock.now()
+        return health
 
     def route(self, method: str, path: str, handler: Handler) -> None:
         self.routes[(method, path)] = handler

@@ -2,7 +2,8 @@
 
 Every ``python -m services.<name>`` shares these options: where to listen,
 the drill clock (``--drill-start``, ``--speed``, ``--epoch``; every process of
-a topology gets the same epoch so they agree on drill time), a seed, and
+a topology gets the same epoch so they agree on drill time, or ``--clock-file``,
+a clock the harness can pause), a seed, and
 ``--admin-port``. Once listening, a service prints one JSON line on stdout,
 ``{"service": ..., "ready": true, "pid": ..., "ports": {...}}``, which is how
 a launcher that asked for port 0 learns the ports. SIGTERM and SIGINT stop it
@@ -18,9 +19,10 @@ import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
+from pathlib import Path
 from typing import Any, Protocol
 
-from services.clock import ScaledClock, parse_hhmm
+from services.clock import Clock, ScaledClock, SharedClock, parse_hhmm
 
 
 class RunningService(Protocol):
@@ -42,11 +44,22 @@ def common_parser(prog: str, description: str) -> argparse.ArgumentParser:
     parser.add_argument(
         "--epoch", type=float, default=None, help="wall time (Unix s) of --drill-start; now"
     )
+    parser.add_argument(
+        "--clock-file",
+        type=Path,
+        default=None,
+        help="a run's shared clock file (can be paused); overrides --drill-start/--speed/--epoch",
+    )
     parser.add_argument("--seed", type=int, default=1, help="seed for every random choice")
     return parser
 
 
-def clock_from_args(args: argparse.Namespace) -> ScaledClock:
+def clock_from_args(args: argparse.Namespace) -> Clock:
+    if args.clock_file is not None:
+        try:
+            return SharedClock(args.clock_file)
+        except (OSError, ValueError) as exc:
+            raise SystemExit(f"--clock-file: cannot map {args.clock_file}: {exc}") from None
     try:
         start = parse_hhmm(args.drill_start)
     except ValueError as exc:

@@ -108,9 +108,21 @@ class PositionBook:
         if not mark:
             mark = self.marks[symbol] = price
         signed = qty if side is _BUY else -qty
-        old_abs = abs(pos.qty)
-        pos.apply(signed, price)
-        delta = (abs(pos.qty) - old_abs) * mark
+        old_qty = pos.qty
+        if old_qty == 0 or (old_qty > 0) == (signed > 0):
+            # ``Position.apply`` for a fill that opens or adds (the common case), inlined.
+            pos.cost += signed * price
+            pos.qty = new_qty = old_qty + signed
+            pos.cash -= signed * price
+            if signed > 0:
+                pos.bought += signed
+            else:
+                pos.sold -= signed
+            pos.executions += 1
+        else:
+            pos.apply(signed, price)
+            new_qty = pos.qty
+        delta = (abs(new_qty) - abs(old_qty)) * mark
         self.account_gross[account] = self.account_gross.get(account, 0) + delta
         self.gross += delta
         old_net = self._net.get(symbol, 0)

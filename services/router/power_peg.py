@@ -74,7 +74,8 @@ class PowerPegPath:
         self.parent = parent
         self.settings = settings
         self.counter_attached = counter_attached
-        self.next_due = start_us
+        iv = settings.interval_us
+        self.next_due = -(-start_us // iv) * iv
         self.ticks = 0
         self.ticks_skipped = 0
 

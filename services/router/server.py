@@ -53,7 +53,7 @@ class RouterService:
         self.alerts = AdminPoster(*alerts) if alerts is not None else None
         self.alerts_unsent = 0
         self.commands = ManagementCommands(self)
-        self.admin = AdminServer("router")
+        self.admin = AdminServer("router", self.clock)
         install_routes(
             self.admin, core, self.commands.status, self.dispatch, clock.now, self.view_stats
         )

@@ -1,4 +1,6 @@
-"""A human responder on a running drill: the control API, its tokens, ``gameday act``."""
+"""A human game day: two people with their own tokens, a facilitator who pauses
+the whole topology and gives a hint, then grades and a debrief that tell the
+one who followed the runbook from the one who rolled back before verifying."""
 
 from __future__ import annotations
 
@@ -10,10 +12,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 pytestmark = pytest.mark.slow
+OPEN_PLUS_A_MINUTE_US = (9 * 3600 + 31 * 60) * 1_000_000
 
 
 def cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -21,25 +25,39 @@ def cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
         [sys.executable, "-m", "harness.cli.main", *args],
         capture_output=True,
         text=True,
-        env={**os.environ, "GAMEDAY_HOME": str(home)},
+        env={**os.environ, "GAMEDAY_HOME": str(home), "COLUMNS": "200"},
         timeout=120,
     )
 
 
-def get(control: dict[str, object], path: str, token: str | None) -> int:
-    conn = http.client.HTTPConnection("127.0.0.1", int(str(control["port"])), timeout=10)
+def call(
+    port: int, method: str, path: str, token: str | None, body: dict[str, Any] | None = None
+) -> tuple[int, dict[str, Any]]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    conn.request("GET", path, headers=headers)
-    status = conn.getresponse().status
+    conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
+    resp = conn.getresponse()
+    answer = json.loads(resp.read() or b"{}")
     conn.close()
-    return status
+    return resp.status, answer
 
 
-def test_a_person_acts_through_the_control_api(tmp_path: Path) -> None:
+def drill_time_of_every_service(home: Path, run_id: str) -> dict[str, int]:
+    state = json.loads((home / "runs" / run_id / "state.json").read_text())
+    times = {}
+    for name in ("exchange", "flow", "router-8", "monitor"):
+        record = state["services"][name]
+        status, health = call(record["ports"]["admin"], "GET", "/health", None)
+        assert status == 200
+        times[name] = health["now_us"]
+    return times
+
+
+def test_two_people_a_facilitator_grades_and_the_debrief(tmp_path: Path) -> None:
     home, out = tmp_path / "home", tmp_path / "report"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "harness.cli.main", "run", "flag-reuse", "--responder", "human",
-         "--speed", "120", "--report-dir", str(out)],
+        [sys.executable, "-m", "harness.cli.main", "run", "bad-rollback", "--responder", "human",
+         "--people", "alice,bob", "--speed", "120", "--report-dir", str(out)],
         env={**os.environ, "GAMEDAY_HOME": str(home)},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -54,27 +72,70 @@ def test_a_person_acts_through_the_control_api(tmp_path: Path) -> None:
         assert controls, "the run wrote no control file"
         run_id = controls[0].parent.name
         control = json.loads(controls[0].read_text())
+        port, tokens = int(control["port"]), control["responders"]
+        facilitator = control["facilitator_token"]
+        assert sorted(tokens) == ["alice", "bob"]
 
-        assert get(control, "/plan", None) == 401
-        assert get(control, "/plan", str(control["responder_token"])) == 403
-        assert get(control, "/plan", str(control["facilitator_token"])) == 200
-        assert get(control, "/view?as=alice", str(control["responder_token"])) == 200
+        # Each token is one person; the plan is the facilitator's.
+        assert call(port, "GET", "/plan", None)[0] == 401
+        assert call(port, "GET", "/plan", tokens["alice"])[0] == 403
+        status, plan = call(port, "GET", "/plan", facilitator)
+        assert status == 200 and plan["responders"] == ["alice", "bob"]
+        assert plan["clock"]["paused"] is False
+        done = cli(home, "act", run_id, "escalate", "--as", "bob", "--token", tokens["alice"])
+        assert done.returncode == 4 and "acts as alice, not bob" in done.stderr
+        done = cli(home, "act", run_id, "escalate")
+        assert done.returncode == 4 and "several responders" in done.stderr
 
-        done = cli(home, "act", run_id, "open_inbox", "--as", "alice")
+        # A pause stops drill time in every process, and the desk with it.
+        done = cli(home, "pause", run_id)
+        assert done.returncode == 0 and "clock paused" in done.stdout, done.stderr
+        before = drill_time_of_every_service(home, run_id)
+        time.sleep(1.0)  # 120 drill seconds, were the clock running
+        assert drill_time_of_every_service(home, run_id) == before
+        assert len(set(before.values())) == 1
+        status, refused = call(port, "POST", "/act", tokens["alice"], {"action": "escalate"})
+        assert status == 409 and "paused" in refused["error"]
+        done = cli(home, "hint", run_id, "Who knows what each router runs?", "--to", "alice")
         assert done.returncode == 0, done.stderr
-        done = cli(home, "act", run_id, "disable_router", "router=router-99", "--as", "bob")
-        assert done.returncode == 1 and "router-99" in done.stdout
-        done = cli(home, "act", run_id, "no_such_action")
-        assert done.returncode == 4
+        assert call(port, "GET", "/view", tokens["alice"])[1]["hints"][0]["text"].startswith("Who")
+        assert call(port, "GET", "/view", tokens["bob"])[1]["hints"] == []
+        assert call(port, "GET", "/view", tokens["bob"])[1]["clock_paused"] is True
+        done = cli(home, "resume", run_id)
+        assert done.returncode == 0 and "clock running" in done.stdout
+        time.sleep(0.5)
+        after = drill_time_of_every_service(home, run_id)
+        assert all(after[name] > before[name] for name in before)
+
+        # After the open: alice works the kill-switch card; bob rolls back blind.
+        while call(port, "GET", "/view", tokens["alice"])[1]["now_us"] < OPEN_PLUS_A_MINUTE_US:
+            time.sleep(0.2)
+        for action in ("kill_switch", "cancel_all", "escalate"):
+            status, result = call(port, "POST", "/act", tokens["alice"], {"action": action})
+            assert status == 200, result
+        status, result = call(port, "POST", "/act", tokens["bob"], {"action": "rollback"})
+        assert result["responder"] == "bob"
+        status, result = call(port, "POST", "/act", tokens["alice"], {"action": "verify_builds"})
+        assert status == 200, result
     finally:
         proc.send_signal(signal.SIGINT)
-        proc.communicate(timeout=120)
-    assert proc.returncode == 2
-    events = [
-        json.loads(line)["event"] for line in (out / "journal.jsonl").read_text().splitlines()
-    ]
-    acts = [
-        (e["responder"], e["action"], e["ok"]) for e in events if e["type"] == "responder_action"
-    ]
-    assert ("alice", "open_inbox", True) in acts
-    assert ("bob", "disable_router", False) in acts
+        _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 2, stderr
+
+    done = cli(home, "grade", str(out), "--json")
+    assert done.returncode == 0, done.stderr
+    cards = {c["responder"]: c for c in json.loads(done.stdout)["responders"]}
+    assert sorted(cards) == ["alice", "bob"]
+    assert [f["rule"] for f in cards["bob"]["forbidden"]] == ["rollback-under-kill"]
+    assert cards["alice"]["forbidden"] == []
+    assert {"halt", "cancel-all", "escalate", "verify-builds"} <= set(cards["alice"]["steps_done"])
+    assert cards["alice"]["points"] > cards["bob"]["points"]
+    assert cards["alice"]["grade"] < cards["bob"]["grade"]  # "A" sorts before "F"
+
+    done = cli(home, "debrief", str(out))
+    assert done.returncode == 0, done.stderr
+    text = done.stdout
+    assert "paused the drill" in text and "resumed the drill" in text
+    assert "hint to alice: Who knows what each router runs?" in text
+    assert "FORBIDDEN: rollback-under-kill" in text
+    assert "step verify-builds" in text

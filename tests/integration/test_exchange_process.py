@@ -140,7 +140,9 @@ def test_a_bad_option_stops_it_with_one_line_naming_the_option() -> None:
 
 def test_ready_line_and_admin_endpoints(exchange: ServiceProcess) -> None:
     assert set(exchange.ports) == {"orders", "dropcopy", "marketdata", "admin"}
-    assert admin(exchange, "/health") == {"service": "exchange", "ok": True}
+    health = admin(exchange, "/health")
+    assert health["service"] == "exchange" and health["ok"] is True
+    assert health["now_us"] >= 8 * 3600 * 1_000_000  # its drill time, from 08:00
     symbols = admin(exchange, "/symbols")["symbols"]
     assert isinstance(symbols, list) and len(symbols) == 20
     assert symbols[0]["symbol"] == "WZE" and symbols[0]["price"] == 3.5

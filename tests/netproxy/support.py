@@ -48,6 +48,7 @@ KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
         "N23": "when the source closes, data still held in a toxic (bandwidth) is dropped",
         "N24": "bandwidth rate 0 means unlimited instead of a stall",
         "N25": "adding and removing toxics during a transfer sometimes stalls it (intermittent)",
+        "N26": "slow_close sometimes drops data sent just before the close (intermittent)",
     }
 }
 

@@ -106,6 +106,9 @@ def test_latency_is_not_cumulative_for_a_stream(
         while len(received) < len(block) * count and time.perf_counter() - start < 5:
             received += client.recv(1 << 20)
         took = time.perf_counter() - start
+        # close() alone does not wake a sendall blocked in another thread; shutdown does.
+        with contextlib.suppress(OSError):
+            upstream.shutdown(socket.SHUT_RDWR)
         upstream.close()
         sender.join()
     assert received == block * count

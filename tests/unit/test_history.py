@@ -67,7 +67,7 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "h.sqlite"
     with sqlite3.connect(path) as conn:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
-    with pytest.raises(UsageError, match="has schema 2"):
+    with pytest.raises(UsageError, match=f"has schema {SCHEMA_VERSION + 1}"):
         HistoryStore(path).runs()
 
 

@@ -15,12 +15,15 @@ from harness.events import (
     EVENT_TYPES,
     Aborted,
     AlertRaised,
+    ClockPaused,
+    ClockResumed,
     ControlTripped,
     Event,
     ExpectationSpec,
     FaultInjected,
     FaultReverted,
     FlowStarted,
+    HintGiven,
     InboxOpened,
     KillSwitchThrown,
     MarketSnapshot,
@@ -110,6 +113,9 @@ def one_of_each() -> list[Event]:
             key="router-8/WIZ",
             action="reject",
         ),
+        ClockPaused(at_us=t + 10, wall=2.91, by="facilitator"),
+        HintGiven(at_us=t + 10, wall=2.92, to="alice", text="check the builds"),
+        ClockResumed(at_us=t + 10, wall=2.95, paused_wall_s=0.04),
         KillSwitchThrown(at_us=t + 11, wall=3.0, by="monitor", reason="loss", automatic=True),
         MarketSnapshot(
             at_us=t + 12,
@@ -171,8 +177,8 @@ def test_records_are_canonical_and_chained_from_the_genesis(tmp_path: Path) -> N
         assert record["hash"] == hashlib.sha256(body).hexdigest()
         prev = record["hash"]
     result = verify(tmp_path)
-    assert result.ok and result.records == 17 and result.head == prev
-    assert (tmp_path / HEAD_NAME).read_text() == f"{17:020d} {prev}\n"
+    assert result.ok and result.records == len(one_of_each()) and result.head == prev
+    assert (tmp_path / HEAD_NAME).read_text() == f"{len(one_of_each()):020d} {prev}\n"
 
 
 def test_each_record_is_fsynced_before_append_returns(
