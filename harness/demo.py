@@ -21,12 +21,16 @@ REPORT = Path("reports") / "demo-knight-2012"
 
 
 def main() -> int:
-    err.print("[bold]gameday demo[/]: 1 August 2012, 08:00 to 10:20, at 60x (about 2.5 minutes)")
+    err.print(
+        "[bold]gameday demo[/]: 1 August 2012, 08:00 to 10:20 at 60x, the quiet stretch "
+        "08:05 to 09:29 fast-forwarded (about 1.5 minutes)"
+    )
     code = gameday(
         [
             "run", "knight-2012",
             "--responder", "knight-2012",
             "--controls", "knight-2012",
+            "--fast-forward", "08:05-09:29",
             "--report-dir", str(REPORT),
             "--html",
         ]

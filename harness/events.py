@@ -198,6 +198,14 @@ class ClockResumed(Event):
     paused_wall_s: float = Field(ge=0)
 
 
+class ClockSpeedChanged(Event):
+    """Drill time now runs at ``speed`` drill seconds per wall second (a fast-forward)."""
+
+    type: Literal["clock_speed_changed"] = "clock_speed_changed"
+    by: str = "facilitator"
+    speed: float = Field(gt=0)
+
+
 class HintGiven(Event):
     """The facilitator told a responder (or everyone, ``to`` empty) something."""
 
@@ -299,6 +307,7 @@ AnyEvent = Annotated[
     | ResponderAction
     | ClockPaused
     | ClockResumed
+    | ClockSpeedChanged
     | HintGiven
     | ControlTripped
     | KillSwitchThrown

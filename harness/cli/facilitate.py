@@ -1,4 +1,4 @@
-"""The facilitator's commands: ``gameday pause``, ``resume``, ``hint`` and ``debrief``.
+"""The facilitator's commands: ``gameday pause``, ``resume``, ``speed``, ``hint``, ``debrief``.
 
 ``pause``, ``resume`` and ``hint`` act on a running drill through its control
 API with the facilitator's token (``gameday watch RUN --facilitator`` offers
@@ -19,15 +19,16 @@ from harness.report.debrief import Debrief, debrief_run, format_time
 from harness.runner.control_api import FACILITATOR
 
 
-def _clock(run_id: str, action: str, token: str | None) -> None:
-    status, answer = request(
-        run_id, "POST", "/clock", {"action": action}, role=FACILITATOR, token=token
-    )
+def _clock(run_id: str, action: str, token: str | None, speed: float | None = None) -> None:
+    body: dict[str, object] = {"action": action}
+    if speed is not None:
+        body["speed"] = speed
+    status, answer = request(run_id, "POST", "/clock", body, role=FACILITATOR, token=token)
     if status != 200:
         raise UsageError(f"drill {run_id}: {answer.get('error', answer)}")
     state = "paused" if answer.get("paused") else "running"
     note = "" if answer.get("changed") else " (it already was)"
-    out.print(f"drill {run_id}: clock {state}{note}")
+    out.print(f"drill {run_id}: clock {state} at {answer.get('speed', 0):g}x{note}")
 
 
 _TOKEN = click.option(
@@ -49,6 +50,15 @@ def pause(run_id: str, token: str | None) -> None:
 def resume(run_id: str, token: str | None) -> None:
     """Let drill time run again in drill RUN_ID."""
     _clock(run_id, "resume", token)
+
+
+@click.command()
+@click.argument("run_id")
+@click.argument("speed", type=float)
+@_TOKEN
+def speed(run_id: str, speed: float, token: str | None) -> None:
+    """Run drill RUN_ID at SPEED drill seconds per wall second from now (fast-forward)."""
+    _clock(run_id, "speed", token, speed)
 
 
 @click.command()

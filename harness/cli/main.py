@@ -16,9 +16,10 @@ from harness.cli.catalogue import faults_command
 from harness.cli.cleanup import cleanup
 from harness.cli.console import err
 from harness.cli.down import down
-from harness.cli.facilitate import debrief, hint, pause, resume
+from harness.cli.facilitate import debrief, hint, pause, resume, speed
 from harness.cli.grade import grade
 from harness.cli.history import history
+from harness.cli.images import images
 from harness.cli.list_drills import list_drills
 from harness.cli.report import report
 from harness.cli.run import run
@@ -49,6 +50,7 @@ _COMMANDS = (
     watch,
     pause,
     resume,
+    speed,
     hint,
     debrief,
     list_drills,
@@ -66,6 +68,7 @@ _COMMANDS = (
     trends_command,
     schedule,
     scheduler,
+    images,
 )
 for command in _COMMANDS:
     cli.add_command(command)

@@ -19,8 +19,9 @@ from harness.history import record_run
 from harness.journal import read_journal, verify
 from harness.report import build_report, print_summary, write_html, write_junit, write_report
 from harness.responders.registry import responder_named
+from harness.runner.facilitator import MAX_SPEED
 from harness.runner.run import DrillRun, RunOptions
-from services.clock import US
+from services.clock import US, format_hhmmss, parse_hhmm
 
 
 @click.command()
@@ -29,7 +30,8 @@ from services.clock import US
     "--backend",
     default="local",
     show_default=True,
-    help="local (processes on 127.0.0.1) or sim (one process, virtual clock).",
+    help="local (processes on 127.0.0.1), docker (containers) or sim (one process, virtual"
+    " clock).",
 )
 @click.option("--responder", default="by-the-book", show_default=True, help="Who responds.")
 @click.option(
@@ -46,6 +48,19 @@ from services.clock import US
     "--people",
     default="",
     help="With --responder human: the people on the desk, comma-separated (each gets a token).",
+)
+@click.option(
+    "--fast-forward",
+    "fast_forward",
+    metavar="HH:MM-HH:MM",
+    help="Run this quiet stretch of drill time at --fast-forward-speed (local backend).",
+)
+@click.option(
+    "--fast-forward-speed",
+    type=float,
+    default=600.0,
+    show_default=True,
+    help="Drill seconds per wall second during --fast-forward.",
 )
 # The scheduler runs drills through this command and records them as its own.
 @click.option("--source", type=click.Choice(["cli", "schedule"]), default="cli", hidden=True)
@@ -64,17 +79,20 @@ def run(
     html: bool,
     team: str,
     people: str,
+    fast_forward: str | None,
+    fast_forward_speed: float,
     source: Literal["cli", "schedule"],
 ) -> int:
     """Run DRILL (a name from `gameday list` or a file), score it, write the report."""
-    if backend not in ("local", "sim"):
-        raise UsageError(f"--backend: unknown backend {backend!r} (known: local, sim)")
+    if backend not in ("local", "docker", "sim"):
+        raise UsageError(f"--backend: unknown backend {backend!r} (known: docker, local, sim)")
     if backend == "sim" and responder == "human":
         raise UsageError("--responder human: a person cannot act on the sim backend's clock")
     names = _people(people)
     if names and responder != "human":
         raise UsageError("--people: only a human drill has people acting (--responder human)")
     loaded = load_drill(drill)
+    window = _window(fast_forward, loaded.clock.start, loaded.clock.end, fast_forward_speed)
     chosen = responder_named(responder, loaded.graded_against)
     options = RunOptions(
         drill=loaded,
@@ -86,6 +104,8 @@ def run(
         scale=scale,
         report_dir=report_dir,
         people=names,
+        fast_forward=window,
+        fast_forward_speed=fast_forward_speed,
     )
     started = time.monotonic()
     if err.is_terminal:
@@ -121,3 +141,24 @@ def _people(text: str) -> list[str]:
     if len(set(names)) != len(names):
         raise UsageError("--people: a name is listed twice")
     return names
+
+
+def _window(text: str | None, start_s: float, end_s: float, speed: float) -> tuple[int, int] | None:
+    """``--fast-forward HH:MM-HH:MM`` as drill µs, inside the drill's clock."""
+    if text is None:
+        return None
+    if not 0 < speed <= MAX_SPEED:
+        raise UsageError(f"--fast-forward-speed: expected a number in (0, {MAX_SPEED:g}]")
+    first, sep, last = text.partition("-")
+    try:
+        if not sep:
+            raise ValueError("expected FROM-TO")
+        begin, finish = parse_hhmm(first.strip()), parse_hhmm(last.strip())
+    except ValueError as exc:
+        raise UsageError(f"--fast-forward: {exc}, e.g. 08:05-09:29") from None
+    if not start_s * US <= begin < finish <= end_s * US:
+        raise UsageError(
+            f"--fast-forward: {text} is not an interval inside the drill's "
+            f"{format_hhmmss(int(start_s * US))}-{format_hhmmss(int(end_s * US))}"
+        )
+    return begin, finish

@@ -48,7 +48,12 @@ def links_table(state: RunState) -> Table:
 
 
 @click.command()
-@click.option("--backend", default="local", show_default=True, help="Where to run: local.")
+@click.option(
+    "--backend",
+    default="local",
+    show_default=True,
+    help="Where to run: local (processes) or docker (containers).",
+)
 @click.option("--routers", default=8, show_default=True, help="Number of SMARS routers.")
 @click.option(
     "--profile",

@@ -14,6 +14,7 @@ from harness.events import (
     AlertRaised,
     ClockPaused,
     ClockResumed,
+    ClockSpeedChanged,
     ControlTripped,
     Event,
     FaultInjected,
@@ -77,6 +78,8 @@ def describe(event: Event) -> str:
             return f"drill paused by {event.by}"
         case ClockResumed():
             return f"drill resumed by {event.by} after {event.paused_wall_s:.0f} s"
+        case ClockSpeedChanged():
+            return f"drill clock at {event.speed:g}x ({event.by})"
         case HintGiven():
             return f"hint from {event.by} to {event.to or 'everyone'}: {event.text}"
         case ControlTripped():

@@ -15,7 +15,8 @@ their token and passes it with ``--token``.
 - ``GET /plan``: the fault plan, what has been injected, the clock, the hints
   (facilitator only).
 - ``POST /clock`` ``{"action": "pause" | "resume"}``: stop or restart drill time
-  for the whole topology (facilitator only).
+  for the whole topology; ``{"action": "speed", "speed": X}`` fast-forwards it
+  (facilitator only).
 - ``POST /hint`` ``{"text", "to"}``: a hint to one responder, or to all with
   ``to`` empty (facilitator only).
 """
@@ -225,12 +226,24 @@ class ControlAPI:
                     changed = facilitator.pause()
                 elif action == "resume":
                     changed = facilitator.resume()
+                elif action == "speed":
+                    speed = body.get("speed")
+                    if isinstance(speed, bool) or not isinstance(speed, int | float):
+                        self._answer(400, {"error": f"speed: expected a number, got {speed!r}"})
+                        return
+                    try:
+                        facilitator.set_speed(float(speed))
+                    except ValueError as exc:
+                        self._answer(400, {"error": str(exc)})
+                        return
+                    changed = True
                 else:
                     self._answer(
-                        400, {"error": f"action: expected pause or resume, got {action!r}"}
+                        400, {"error": f"action: expected pause, resume or speed, got {action!r}"}
                     )
                     return
-                self._answer(200, {"paused": facilitator.paused, "changed": changed})
+                state = {"paused": facilitator.paused, "speed": facilitator.sut.speed}
+                self._answer(200, {**state, "changed": changed})
 
             def _hint(self, who: Caller, body: dict[str, Any]) -> None:
                 facilitator = self._facilitator(who)

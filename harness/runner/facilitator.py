@@ -14,8 +14,11 @@ import time
 from typing import Any, Protocol
 
 from harness.bus import Bus
-from harness.events import ClockPaused, ClockResumed, HintGiven
+from harness.events import ClockPaused, ClockResumed, ClockSpeedChanged, HintGiven
 from harness.responders.base import Hint
+
+# Past this, the services spend their time catching up rather than trading.
+MAX_SPEED = 1000.0
 
 
 class PausableSystem(Protocol):
@@ -26,9 +29,14 @@ class PausableSystem(Protocol):
 
     def now(self) -> int: ...
 
+    @property
+    def speed(self) -> float: ...
+
     def pause(self) -> bool: ...
 
     def resume(self) -> bool: ...
+
+    def set_speed(self, speed: float) -> None: ...
 
 
 class Facilitator:
@@ -63,6 +71,14 @@ class Facilitator:
             self.bus.emit(ClockResumed, at_us=self.sut.now(), by=by, paused_wall_s=round(stood, 3))
             return True
 
+    def set_speed(self, speed: float, by: str = "facilitator") -> None:
+        """Fast-forward (or slow down) drill time for the whole topology."""
+        if not 0 < speed <= MAX_SPEED:
+            raise ValueError(f"speed: expected a number in (0, {MAX_SPEED:g}], got {speed:g}")
+        with self._lock:
+            self.sut.set_speed(speed)
+            self.bus.emit(ClockSpeedChanged, at_us=self.sut.now(), by=by, speed=speed)
+
     def hint(self, text: str, to: str = "", by: str = "facilitator") -> Hint:
         text = text.strip()
         if not text:
@@ -84,4 +100,9 @@ class Facilitator:
     def state(self) -> dict[str, Any]:
         with self._lock:
             hints = [h.model_dump() for h in self.hints]
-        return {"paused": self.paused, "now_us": self.sut.now(), "hints": hints}
+        return {
+            "paused": self.paused,
+            "speed": self.sut.speed,
+            "now_us": self.sut.now(),
+            "hints": hints,
+        }

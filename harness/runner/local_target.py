@@ -1,4 +1,4 @@
-"""The system under test on the local backend: processes, HTTP and SSH on loopback.
+"""The system under test on the local or docker backend: HTTP and SSH on loopback.
 
 Drill time is the run's shared clock file, read by every process of the run;
 jobs at drill times are APScheduler date triggers at the wall time that drill
@@ -10,6 +10,8 @@ now falls on.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -20,8 +22,9 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
 
+from faults.context import FaultContext
+from harness.backends.base import ServiceBackend
 from harness.backends.local import LocalBackend
-from harness.backends.local_context import LocalFaultContext
 from harness.runner.system import SystemUnderTest
 from harness.runstate import RunState
 from harness.topology import CLOCK_FILE, TopologySettings, router_names
@@ -34,9 +37,10 @@ from services.sshkeys import TopologyKeys, load_keys
 
 
 class LocalSystem:
-    """One run's processes, reached through admin HTTP and SSH through the links."""
+    """One run's processes (or containers), reached through admin HTTP and SSH through the
+    links at the loopback addresses the run state records."""
 
-    def __init__(self, backend: LocalBackend, state: RunState) -> None:
+    def __init__(self, backend: ServiceBackend, state: RunState) -> None:
         self.backend = backend
         self.state = state
         self.run_id = state.run_id
@@ -44,20 +48,23 @@ class LocalSystem:
         self.settings = TopologySettings.model_validate(state.settings)
         self.routers = router_names(self.settings)
         self.epoch = state.epoch
-        self._context: LocalFaultContext = backend.fault_context(state)
+        self._context = backend.fault_context(state)
         self._clock = SharedClock(self.run_dir / CLOCK_FILE, writable=True)
         self._scheduler = BackgroundScheduler(timezone=UTC)
         # Drill time of every job, so a resume can put each back on the wall clock.
         self._jobs: dict[str, int] = {}
         self._clock_lock = threading.Lock()
 
+        self.logs_to: Path | None = None
+        """Where ``close`` copies the services' logs (kept only while the run lives)."""
+
     @classmethod
-    def up(cls, settings: TopologySettings) -> LocalSystem:
-        backend = LocalBackend()
+    def up(cls, settings: TopologySettings, backend: ServiceBackend | None = None) -> LocalSystem:
+        backend = backend or LocalBackend()
         return cls(backend, backend.up(settings))
 
     @property
-    def context(self) -> LocalFaultContext:
+    def context(self) -> FaultContext:
         return self._context
 
     @property
@@ -157,6 +164,18 @@ class LocalSystem:
                 self._scheduler.resume()
             return True
 
+    @property
+    def speed(self) -> float:
+        """Drill seconds per wall second now (a fast-forward changes it)."""
+        return self._clock.speed
+
+    def set_speed(self, speed: float) -> None:
+        """Run drill time at ``speed`` from now on, for every process of the run."""
+        with self._clock_lock:
+            self._clock.set_speed(speed)
+            if not self._clock.paused:
+                self._reschedule()
+
     def _reschedule(self) -> None:
         for job in self._scheduler.get_jobs():
             drill_us = self._jobs.get(job.id)
@@ -176,6 +195,10 @@ class LocalSystem:
     def close(self) -> None:
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+        if self.logs_to is not None:
+            # Before down: the run directory, logs and all, goes with the run.
+            with contextlib.suppress(OSError):
+                shutil.copytree(self.run_dir / "logs", self.logs_to, dirs_exist_ok=True)
         self.backend.down(self.state)
         self._clock.close()
 

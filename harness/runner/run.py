@@ -73,6 +73,9 @@ class RunOptions:
     extra_responders: list[str] = field(default_factory=list)
     people: list[str] = field(default_factory=list)
     """Names of the people acting through the control API (each gets a token)."""
+    fast_forward: tuple[int, int] | None = None
+    """A quiet stretch of drill time (µs from, to) to run at ``fast_forward_speed``."""
+    fast_forward_speed: float = 600.0
 
 
 @dataclass(frozen=True)
@@ -124,7 +127,7 @@ class DrillRun:
         )
         # In a drill the reused bit is a fault (repurposed_flag), off until injected.
         update: dict[str, object] = {"rlp_flag": False}
-        if self.o.backend == "local":
+        if self.o.backend in ("local", "docker"):
             update["power_peg_interval_ms"] = power_peg_interval_ms(settings.speed)
         return settings.model_copy(update=update)
 
@@ -146,6 +149,8 @@ class DrillRun:
             report_dir = self.o.report_dir or self.o.report_root / f"{self.drill.name}-{sut.run_id}"
             report_dir.mkdir(parents=True, exist_ok=True)
             self.report_dir = report_dir
+            if isinstance(sut, LocalSystem) and self.o.backend == "docker":
+                sut.logs_to = report_dir / "logs"  # the containers' logs go with them
             bus = Bus(clock=_SystemClock(sut))
             journal = JournalWriter(report_dir)
             bus.subscribe_all(journal.append, name="journal")
@@ -184,6 +189,7 @@ class DrillRun:
             sut.start_flow()
             bus.emit(FlowStarted, detail="order flow started (RLP flag bit off)")
             self._schedule(sut, bus, timeline, faults)
+            self._fast_forward(sut, desk.facilitator)
             sut.start_clock()
             self._loop(sut, bus, observer, desk)
         except (KeyboardInterrupt, _Stop):
@@ -256,6 +262,17 @@ class DrillRun:
             timeline.at(step.at, self._scripted_job(sut, bus, timeline, step))
         for injection in self.drill.timeline:
             faults.schedule(injection)
+
+    def _fast_forward(self, sut: SystemUnderTest, facilitator: Facilitator | None) -> None:
+        window = self.o.fast_forward
+        if window is None:
+            return
+        if facilitator is None:
+            self._say("--fast-forward: the sim backend has no wall clock to hurry; ignored")
+            return
+        normal, fast = sut.settings.speed, self.o.fast_forward_speed
+        sut.at(window[0], lambda: facilitator.set_speed(fast, by="fast-forward"))
+        sut.at(window[1], lambda: facilitator.set_speed(normal, by="fast-forward"))
 
     def _scripted_job(
         self, sut: SystemUnderTest, bus: Bus, timeline: DrillTimeline, step: ScriptedStep
@@ -352,6 +369,8 @@ class DrillRun:
                     f"{'thrown' if observer.kill_switch_thrown else 'not thrown'}"
                 )
                 next_report = now + 600 * US
+            if isinstance(sut, LocalSystem):  # a fast-forward changes the speed
+                tick_us = round(self.o.tick_s * US * sut.speed)
             sut.wait_until(now + tick_us)
 
     def _abort(self, bus: Bus, reason: str) -> None:
@@ -459,9 +478,13 @@ def bring_up(backend: str, settings: TopologySettings, root: Path) -> SystemUnde
     """The system under test on ``backend``."""
     if backend == "local":
         return LocalSystem.up(settings)
+    if backend == "docker":
+        from harness.backends.docker import DockerBackend  # the SDK only when asked for
+
+        return LocalSystem.up(settings, DockerBackend())
     if backend == "sim":
         return SimSystem.up(settings)
-    raise UsageError(f"--backend: unknown backend {backend!r} (known: local, sim)")
+    raise UsageError(f"--backend: unknown backend {backend!r} (known: docker, local, sim)")
 
 
 def _hms(drill_s: float) -> str:

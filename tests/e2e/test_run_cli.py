@@ -1,8 +1,9 @@
 """``gameday run`` end to end: the CLI in a subprocess, real processes, TCP and SSH.
 
-The Knight drills run at 120 drill seconds per wall second (about a minute of
-wall time each) so the suite stays short; the knight-2012 drill at its own
-speed is measured in docs/performance.md.
+The Knight drills run at 120 drill seconds per wall second, and the quiet
+pre-open stretch between the deploy and the open at 600 (``--fast-forward``),
+about 40 s of wall time each, so the suite stays short; the knight-2012 drill
+at its own speed is measured in docs/performance.md.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pytest
 
 pytestmark = pytest.mark.slow
 FAST = ["--speed", "120"]
+KNIGHT_FAST = [*FAST, "--fast-forward", "08:05-09:29"]
 
 
 def gameday(home: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
@@ -63,7 +65,7 @@ def by_the_book(home: Path) -> tuple[subprocess.CompletedProcess[str], Path]:
     out = home / "btb"
     done = gameday(
         home, "run", "knight-2012", "--responder", "by-the-book", "--controls", "modern",
-        "--report-dir", str(out), "--junit", str(home / "btb.xml"), *FAST,
+        "--report-dir", str(out), "--junit", str(home / "btb.xml"), *KNIGHT_FAST,
     )  # fmt: skip
     return done, out
 
@@ -73,7 +75,7 @@ def knight(home: Path) -> tuple[subprocess.CompletedProcess[str], Path]:
     out = home / "knight"
     done = gameday(
         home, "run", "knight-2012", "--responder", "knight-2012", "--controls", "knight-2012",
-        "--report-dir", str(out), *FAST,
+        "--report-dir", str(out), *KNIGHT_FAST,
     )  # fmt: skip
     return done, out
 
@@ -104,6 +106,11 @@ def test_by_the_book_with_modern_controls_passes_with_a_complete_report(
     assert len(report["pnl_series"]) >= minutes
     assert "<testsuite" in (home / "btb.xml").read_text()
     assert gameday(home, "verify", str(out)).returncode == 0
+    speeds = [(e["at_us"], e["speed"]) for e in journal(out) if e["type"] == "clock_speed_changed"]
+    assert [s for _, s in speeds] == [600.0, 120.0]
+    # On time, give or take a scheduler's few ms of wall time at 600x.
+    targets = [(8 * 3600 + 5 * 60) * 1e6, (9 * 3600 + 29 * 60) * 1e6]
+    assert all(0 <= at - t <= 60e6 for (at, _), t in zip(speeds, targets, strict=True)), speeds
 
 
 def test_knight_responder_on_knight_controls_tells_the_knight_story(

@@ -25,6 +25,10 @@ class Frozen:
     def __init__(self) -> None:
         self.clock = ManualClock(34_200_000_000)
         self.paused = False
+        self.speed = 60.0
+
+    def set_speed(self, speed: float) -> None:
+        self.speed = speed
 
     def now(self) -> int:
         return self.clock.now()
@@ -131,7 +135,7 @@ def test_the_facilitator_pauses_hints_and_resumes(
     f, bob = control.facilitator_token, control.tokens["bob"]
     assert call(control, "POST", "/clock", bob, b'{"action": "pause"}')[0] == 403
     status, answer = call(control, "POST", "/clock", f, b'{"action": "pause"}')
-    assert status == 200 and answer == {"paused": True, "changed": True}
+    assert status == 200 and answer == {"paused": True, "speed": 60.0, "changed": True}
     assert call(control, "POST", "/clock", f, b'{"action": "pause"}')[1]["changed"] is False
     status, answer = call(control, "POST", "/act", bob, b'{"action": "escalate"}')
     assert status == 409 and "paused" in answer["error"] and acted == []
@@ -146,7 +150,11 @@ def test_the_facilitator_pauses_hints_and_resumes(
     assert plan["clock"]["paused"] is True and plan["responders"] == ["alice", "bob"]
 
     status, answer = call(control, "POST", "/clock", f, b'{"action": "rewind"}')
-    assert status == 400 and "expected pause or resume" in answer["error"]
+    assert status == 400 and "expected pause, resume or speed" in answer["error"]
+    status, answer = call(control, "POST", "/clock", f, b'{"action": "speed", "speed": "x"}')
+    assert status == 400 and "speed: expected a number" in answer["error"]
+    status, answer = call(control, "POST", "/clock", f, b'{"action": "speed", "speed": 5000}')
+    assert status == 400 and "speed: expected a number in (0, 1000]" in answer["error"]
     assert call(control, "POST", "/clock", f, b'{"action": "resume"}')[1]["paused"] is False
     kinds = [type(e) for e in seen]
     assert kinds == [ClockPaused, HintGiven, ClockResumed]

@@ -17,6 +17,7 @@ from harness.events import (
     AlertRaised,
     ClockPaused,
     ClockResumed,
+    ClockSpeedChanged,
     ControlTripped,
     Event,
     ExpectationSpec,
@@ -116,6 +117,7 @@ def one_of_each() -> list[Event]:
         ClockPaused(at_us=t + 10, wall=2.91, by="facilitator"),
         HintGiven(at_us=t + 10, wall=2.92, to="alice", text="check the builds"),
         ClockResumed(at_us=t + 10, wall=2.95, paused_wall_s=0.04),
+        ClockSpeedChanged(at_us=t + 10, wall=2.96, by="fast-forward", speed=600.0),
         KillSwitchThrown(at_us=t + 11, wall=3.0, by="monitor", reason="loss", automatic=True),
         MarketSnapshot(
             at_us=t + 12,
