@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from harness.drill.timing import DrillEvent
+from harness.drill.timing import MARKET_OPEN_S, DrillEvent
 from harness.events import (
     AlertRaised,
     Event,
@@ -53,4 +53,6 @@ def event_times(events: Sequence[Event]) -> dict[str, float | None]:
                 happen(DrillEvent.DEPLOY_FINISHED, at)
             elif event.action == "rollback":
                 happen(DrillEvent.ROLLBACK_FINISHED, at)
+    # The open is a time of day, not something that happens: always an anchor.
+    happened.setdefault(DrillEvent.MARKET_OPEN, MARKET_OPEN_S)
     return {str(name): at for name, at in happened.items()}

@@ -73,6 +73,7 @@ def test_event_times_follow_the_runner_rules() -> None:
     assert times["drill_start"] == 33_300
     assert times["onset"] == OPEN
     assert times["detection"] == OPEN + 10  # the first ack after the onset
+    assert times["market_open"] == 9 * 3600 + 30 * 60  # a time of day: always an anchor
 
 
 def test_each_responder_graded_on_their_own_actions(run_dir: Path) -> None:
