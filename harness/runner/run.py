@@ -20,7 +20,7 @@ from harness.actions import ActionRequest, ActionResult
 from harness.bus import Bus
 from harness.drill.models import Drill
 from harness.drill.script import ScriptedStep
-from harness.drill.timing import DrillEvent
+from harness.drill.timing import MARKET_OPEN_S, DrillEvent
 from harness.errors import UsageError
 from harness.events import (
     Aborted,
@@ -438,6 +438,7 @@ class DrillRun:
             return
         actions = [(e.at_us / US, e.responder, e.action, dict(e.args)) for e in self._actions]
         happened = {str(k): v for k, v in self._happened.items()}
+        happened.setdefault(str(DrillEvent.MARKET_OPEN), MARKET_OPEN_S)
         grade = grade_runbook(runbook, actions, happened)
         bus.emit(
             RunbookGraded,
