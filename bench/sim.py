@@ -8,9 +8,12 @@ responders roll every router back to 2003.1, which spreads Power Peg to all
 eight; the kill switch is thrown at 10:15. Controls: knight-2012 (nothing
 automatic). The world runs to 10:20.
 
-Figures: wall seconds, drill seconds, the exchange's executions and shares,
-the unintended (33 account) executions and shares, events processed and
-events per wall second.
+Figures: wall and CPU seconds, drill seconds, the exchange's executions and
+shares, the unintended (33 account) executions and shares, events processed
+and events per wall second, and ``sec``: the runaway in the SEC's columns as
+the report computes them (the runner's ``Observer``: executions, shares,
+stocks, net long and short dollars and stocks, loss, duration), each with its
+ratio to the SEC figure at the bench's scale (``docs/calibration.md``).
 
 Run: ``python bench/sim.py [--scale 1] [--seed 1] [--profile knight-2012] [--end 10:20]``.
 Figures are recorded in ``docs/performance.md``.
@@ -31,6 +34,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from harness.bus import Bus
+from harness.runner.observer import Observer
+from harness.scoring.grade import SEC_FIGURES
 from harness.sim import SimWorld
 from harness.topology import TopologySettings
 from services.clock import parse_hhmm
@@ -63,6 +69,37 @@ def unintended(world: SimWorld) -> tuple[int, int]:
     return executions, shares
 
 
+def sec_figures(world: SimWorld, scale: float) -> dict[str, dict[str, float | None]]:
+    """The runaway in the SEC's columns, each ``{"simulated", "ratio"}`` at ``scale``."""
+    measured = Observer(world, Bus(), set()).measure()
+    if measured is None:
+        return {}
+    positions = [p for p in measured.positions if p.executions or p.shares or p.net_shares]
+    longs = [p.net_usd for p in positions if p.net_usd > 0]
+    shorts = [-p.net_usd for p in positions if p.net_usd < 0]
+    span = None
+    if measured.first_us is not None and measured.last_us is not None:
+        span = (measured.last_us - measured.first_us) / 1e6
+    simulated: dict[str, float | None] = {
+        "executions": measured.executions,
+        "shares": measured.shares,
+        "symbols": len(positions),
+        "net_long_usd": round(sum(longs), 2),
+        "net_long_symbols": len(longs),
+        "net_short_usd": round(sum(shorts), 2),
+        "net_short_symbols": len(shorts),
+        "loss_usd": measured.loss_usd,
+        "duration_s": span,
+    }
+    out: dict[str, dict[str, float | None]] = {}
+    for fig in SEC_FIGURES:
+        value = simulated[fig.key]
+        reference = fig.value * scale if fig.extensive else fig.value
+        ratio = None if value is None else round(value / reference, 3)
+        out[fig.key] = {"simulated": value, "ratio": ratio}
+    return out
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--scale", type=float, default=1.0)
@@ -92,6 +129,7 @@ def main() -> None:
         cpu = time.process_time() - cpu_started
         exchange = world.admin("exchange", "GET", "/stats")
         executions, shares = unintended(world)
+        sec = sec_figures(world, args.scale)
         drill_s = (world.now() - parse_hhmm(settings.drill_start)) / 1e6
         result: dict[str, Any] = {
             "benchmark": "sim",
@@ -108,6 +146,7 @@ def main() -> None:
             "events": world.events,
             "events_per_s": round(world.events / wall),
             "executions_per_s": round(exchange["executions"] / wall),
+            "sec": sec,
             "python": platform.python_version(),
             "cpus": os.cpu_count(),
         }

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 Stream = Literal["upstream", "downstream"]
 
@@ -52,6 +52,20 @@ class ProcessControl(Protocol):
     def resume(self, service: str) -> None: ...
 
     def restart(self, service: str) -> None: ...
+
+
+@runtime_checkable
+class ServiceIsolation(Protocol):
+    """A ``ProcessControl`` that can cut one service off the network as a whole.
+
+    The ``docker`` backend's does: it disconnects the service's container from the
+    run's network, so every connection to and from it goes, links or not. Without
+    it a partition of a service cuts the links it dials and is dialled on.
+    """
+
+    def isolate(self, service: str) -> None: ...
+
+    def rejoin(self, service: str) -> None: ...
 
 
 class ScenarioControl(Protocol):

@@ -2,7 +2,8 @@
 
 State (running topologies, per-run keys and builds, later history and
 schedules) lives under ``$GAMEDAY_HOME``, else ``$XDG_DATA_HOME/gameday``, else
-``~/.local/share/gameday``. Drills, runbooks and compose files are found in the
+``~/.local/share/gameday``; what is slow to make again (image wheels) under
+``cache_home()``. Drills, runbooks and compose files are found in the
 checkout when running from one, else in the installed package.
 """
 
@@ -26,6 +27,20 @@ def state_home() -> Path:
 
 def runs_dir() -> Path:
     return state_home() / "runs"
+
+
+def cache_home() -> Path:
+    """What can be made again but is slow to: the image wheelhouse, the image build lock.
+
+    ``$GAMEDAY_CACHE``, else ``$XDG_CACHE_HOME/gameday``, else ``~/.cache/gameday``; not
+    under ``$GAMEDAY_HOME``, so a run (or a test) with a state directory of its own
+    shares it, and one image build at a time serves them all.
+    """
+    env = os.environ.get("GAMEDAY_CACHE")
+    if env:
+        return Path(env)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "gameday"
 
 
 def bundled(kind: str) -> Path:

@@ -29,6 +29,8 @@ class ServiceRecord(BaseModel):
     pid: int
     module: str
     log: str = ""
+    container: str | None = None
+    """The container's name on the ``docker`` backend (``pid`` is then its main process)."""
 
 
 class ProxyServerRecord(BaseModel):
@@ -39,6 +41,17 @@ class ProxyServerRecord(BaseModel):
     port: int
     pid: int
     log: str = ""
+    container: str | None = None
+    ports: dict[str, int] = Field(default_factory=dict)
+    """On ``docker``: every published port of its container (the API's, the SSH links')."""
+
+
+class DockerRecord(BaseModel):
+    """What a ``docker`` run made besides its containers: found again by ``down``."""
+
+    image: str
+    network: str
+    volumes: list[str] = Field(default_factory=list)
 
 
 class LinkRecord(BaseModel):
@@ -64,6 +77,7 @@ class RunState(BaseModel):
     services: dict[str, ServiceRecord] = Field(default_factory=dict)
     netproxy: ProxyServerRecord | None = None
     links: dict[str, LinkRecord] = Field(default_factory=dict)
+    docker: DockerRecord | None = None
 
     def save(self) -> None:
         path = Path(self.run_dir) / "state.json"

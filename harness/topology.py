@@ -56,7 +56,10 @@ class TopologySettings(BaseModel):
     initial_build: str = Field("2003.1", description="build every router runs at start")
     flow: bool = Field(True, description="start the order flow with the topology")
     power_peg_interval_ms: int = Field(
-        100, ge=1, le=600_000, description="drill time between Power Peg's child orders"
+        70,
+        ge=1,
+        le=600_000,
+        description="drill time between Power Peg's child orders (docs/calibration.md)",
     )
     rlp_flag: bool = Field(
         True, description="RLP orders carry flag bit 3 from the start (drills switch it on)"

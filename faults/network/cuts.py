@@ -8,12 +8,12 @@ that reconnects with a backoff finds its peer again.
 from __future__ import annotations
 
 from functools import partial
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from faults.base import Fault, FaultError, FaultHandle, FaultParams
-from faults.context import FaultContext
+from faults.context import FaultContext, ServiceIsolation
 from faults.links import link_field, undo_quietly
 
 
@@ -40,40 +40,66 @@ class Down(Fault[DownParams]):
 
 
 class PartitionParams(FaultParams):
-    """The links cut together."""
+    """The links cut together, or one service cut off from everything."""
 
-    links: list[str] = Field(
+    links: list[str] | None = Field(
+        None,
         min_length=1,
         description="links cut at once, e.g. [router-3->gate, flow->router-3] to isolate router 3",
+    )
+    service: str | None = Field(
+        None,
+        pattern=r"^[a-z][a-z0-9-]*$",
+        description="instead of links: cut this service off (on docker its container leaves"
+        " the run's network; elsewhere every link it dials or is dialled on goes down)",
     )
 
     @field_validator("links")
     @classmethod
-    def _names(cls, links: list[str]) -> list[str]:
-        for link in links:
+    def _names(cls, links: list[str] | None) -> list[str] | None:
+        for link in links or []:
             DownParams(link=link)
-        if len(set(links)) != len(links):
+        if links is not None and len(set(links)) != len(links):
             raise ValueError("a link is named twice")
         return links
 
+    @model_validator(mode="after")
+    def _one_target(self) -> Self:
+        if (self.links is None) == (self.service is None):
+            raise ValueError("give either links or service")
+        return self
+
 
 class Partition(Fault[PartitionParams]):
-    """A group of services cut off from the rest: every named link down at the same moment."""
+    """A group of services cut off from the rest: every named link down at the same moment,
+    or one service off the network altogether."""
 
     name = "partition"
-    summary = "Cut several links at once (e.g. isolate one router); revert heals them all."
+    summary = "Cut several links at once, or isolate one service; revert heals them all."
     Params = PartitionParams
 
     def inject(self, ctx: FaultContext) -> FaultHandle:
-        links = list(self.params.links)
+        service = self.params.service
+        if service is not None and isinstance(ctx.processes, ServiceIsolation):
+            ctx.processes.isolate(service)
+            return FaultHandle(self.name, service, {"links": [], "isolated": service})
         known = set(ctx.network.links())
+        if service is not None:
+            links = _links_of(service, known)
+            if not links:
+                raise FaultError(
+                    f"partition: no link of the run reaches {service!r} (known links:"
+                    f" {', '.join(sorted(known))})"
+                )
+        else:
+            links = list(self.params.links or [])
         unknown = [link for link in links if link not in known]
         if unknown and known:
             # Checked first: a typo must cut nothing, not half a partition for a moment.
             raise FaultError(
                 f"partition: unknown link {unknown[0]!r} (known links: {', '.join(sorted(known))})"
             )
-        handle = FaultHandle(self.name, ",".join(links), {"links": []})
+        handle = FaultHandle(self.name, service or ",".join(links), {"links": []})
         try:
             for link in links:
                 ctx.network.set_enabled(link, False)
@@ -84,8 +110,22 @@ class Partition(Fault[PartitionParams]):
         return handle
 
     def revert(self, ctx: FaultContext, handle: FaultHandle) -> None:
+        isolated = handle.detail.pop("isolated", None)
+        if isolated is not None and isinstance(ctx.processes, ServiceIsolation):
+            undo_quietly(handle, partial(ctx.processes.rejoin, str(isolated)))
         for link in handle.detail["links"]:
             undo_quietly(handle, partial(ctx.network.set_enabled, str(link), True))
+
+
+def _links_of(service: str, links: set[str]) -> list[str]:
+    """The links ``service`` dials or is dialled on, by their names (``client->server:port``,
+    ``server:ssh``)."""
+    found = []
+    for link in sorted(links):
+        ends, _, _port = link.partition(":")
+        if service in ends.split("->"):
+            found.append(link)
+    return found
 
 
 class DropSshParams(FaultParams):

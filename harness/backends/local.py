@@ -48,7 +48,7 @@ from services.net.admin_client import AdminCallError, call
 HOST = "127.0.0.1"
 
 
-def wait_healthy(name: str, port: int, timeout: float = 10.0) -> None:
+def wait_healthy(name: str, port: int, timeout: float = 10.0, path: str = "/health") -> None:
     try:
         for attempt in Retrying(
             stop=stop_after_delay(timeout),
@@ -57,9 +57,9 @@ def wait_healthy(name: str, port: int, timeout: float = 10.0) -> None:
             reraise=True,
         ):
             with attempt:
-                call(HOST, port, "GET", "/health", timeout=2.0)
+                call(HOST, port, "GET", path, timeout=2.0)
     except AdminCallError as exc:
-        raise TopologyError(f"{name}: no answer to /health within {timeout:.0f} s: {exc}") from None
+        raise TopologyError(f"{name}: no answer to {path} within {timeout:.0f} s: {exc}") from None
 
 
 def _clock_file(state: RunState) -> str | None:

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 HOST = "127.0.0.1"
 
 
-def _unknown(kind: str, name: str, known: list[str]) -> FaultError:
+def unknown_name(kind: str, name: str, known: list[str]) -> FaultError:
     close = difflib.get_close_matches(name, known, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""
     return FaultError(f"unknown {kind} {name!r}{hint} (known {kind}s: {', '.join(known)})")
@@ -64,7 +64,7 @@ class LocalNetwork:
     def _proxy(self, link: str) -> tuple[ToxiproxyClient, str]:
         record = self.state.links.get(link)
         if record is None:
-            raise _unknown("link", link, sorted(self.state.links))
+            raise unknown_name("link", link, sorted(self.state.links))
         if record.proxy is None or self._client is None:
             raise FaultError(
                 f"link {link!r}: run {self.state.run_id} has no proxy (--netproxy off);"
@@ -75,7 +75,7 @@ class LocalNetwork:
     def address(self, link: str) -> tuple[str, int]:
         """Where the link's client connects (the proxy's listen address)."""
         if link not in self.state.links:
-            raise _unknown("link", link, sorted(self.state.links))
+            raise unknown_name("link", link, sorted(self.state.links))
         return self.state.link_address(link)
 
     def add_toxic(
@@ -150,13 +150,13 @@ class LocalProcesses:
 
     def _signal(self, service: str, sig: signal.Signals) -> bool:
         if service not in self.state.services:
-            raise _unknown("service", service, self.services())
+            raise unknown_name("service", service, self.services())
         with self._lock:
             return self.backend.signal(self.state, service, sig)
 
     def running(self, service: str) -> bool:
         if service not in self.state.services:
-            raise _unknown("service", service, self.services())
+            raise unknown_name("service", service, self.services())
         return self.backend.alive(self.state).get(service, False)
 
     def kill(self, service: str) -> None:
@@ -185,7 +185,7 @@ class LocalProcesses:
     def restart(self, service: str) -> None:
         """Stop and start the service again on the same ports."""
         if service not in self.state.services:
-            raise _unknown("service", service, self.services())
+            raise unknown_name("service", service, self.services())
         with self._lock:
             try:
                 self.backend.restart(self.state, service)
@@ -223,16 +223,29 @@ class LocalFaultContext:
         timeout: float = 5.0,
     ) -> dict[str, Any]:
         """Call a service's admin endpoint directly (the harness's path is never faulted)."""
-        record = self.state.services.get(service)
-        if record is None:
-            raise _unknown("service", service, list(self.state.services))
-        port = record.ports.get("admin")
-        if port is None:
-            raise FaultError(f"{service}: no admin port recorded (not started yet?)")
-        try:
-            return call(HOST, port, method, path, dict(body) if body else None, timeout=timeout)
-        except AdminCallError as exc:
-            raise FaultError(f"{service} admin: {exc}") from None
+        return call_admin(self.state, service, method, path, body, timeout=timeout)
+
+
+def call_admin(
+    state: RunState,
+    service: str,
+    method: str,
+    path: str,
+    body: Mapping[str, Any] | None = None,
+    *,
+    timeout: float = 5.0,
+) -> dict[str, Any]:
+    """A service's admin endpoint at the address the run state records; ``FaultError``."""
+    record = state.services.get(service)
+    if record is None:
+        raise unknown_name("service", service, list(state.services))
+    port = record.ports.get("admin")
+    if port is None:
+        raise FaultError(f"{service}: no admin port recorded (not started yet?)")
+    try:
+        return call(HOST, port, method, path, dict(body) if body else None, timeout=timeout)
+    except AdminCallError as exc:
+        raise FaultError(f"{service} admin: {exc}") from None
 
 
 if TYPE_CHECKING:

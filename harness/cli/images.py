@@ -2,7 +2,8 @@
 
 ``bootstrap`` makes the base (debootstrap of Debian bookworm, then ``docker
 import``), ``build`` the services image from offline wheels, ``list`` shows
-what the engine holds. ``docs/docker.md`` explains each step.
+what the engine holds, ``prune`` removes what replaced builds left.
+``docs/docker.md`` explains each step.
 """
 
 from __future__ import annotations
@@ -41,13 +42,13 @@ def bootstrap(mirror: str | None, force: bool) -> None:
     the image exists, unless --force.
     """
     from harness.images.bootstrap import bootstrap_base
-    from harness.images.engine import connect
+    from harness.images.engine import connect, engine_errors
     from harness.images.ensure import build_lock
 
     client = connect()
-    with build_lock():
+    with build_lock(), engine_errors("gameday images bootstrap"):
         ref = bootstrap_base(client, mirror=mirror, force=force, log=_log)
-    out.print(ref)
+    out.print(ref, soft_wrap=True)
 
 
 @images.command()
@@ -77,46 +78,67 @@ def build(base: str | None, tags: tuple[str, ...], registry: str | None, force: 
     dependency set and it was built on the same base.
     """
     from harness.images.build import build_services_image
-    from harness.images.engine import connect
+    from harness.images.engine import connect, engine_errors
     from harness.images.ensure import build_lock
     from harness.images.refs import check_registry, check_tag
 
     registry = check_registry(registry) if registry else None
     extra = tuple(check_tag(tag) for tag in tags)
     client = connect()
-    with build_lock():
+    with build_lock(), engine_errors("gameday images build"):
         built = build_services_image(
             client, base=base, registry=registry, extra_tags=extra, force=force, log=_log
         )
     verb = "built" if built.rebuilt else "up to date:"
     out.print(
         f"{verb} {built.ref} ({built.image_id.removeprefix('sha256:')[:12]}, "
-        f"{_megabytes(built.size)}) in {built.seconds:.1f} s"
+        f"{_megabytes(built.size)}) in {built.seconds:.1f} s",
+        soft_wrap=True,
     )
     for extra_ref in built.tags[1:]:
-        out.print(f"  also {extra_ref}")
+        out.print(f"  also {extra_ref}", soft_wrap=True)
 
 
 @images.command(name="list")
 def list_images() -> None:
     """The gameday images in the engine, and whether the services image is up to date."""
     from harness.images.build import wanted
-    from harness.images.engine import connect, image_labels
+    from harness.images.engine import connect, engine_errors
     from harness.images.refs import HASH_LABEL, KIND_LABEL
 
     client = connect()
     source_hash = wanted().source_hash
-    table = Table("image", "id", "size", "created", "kind", "source hash")
-    for image in client.images.list(filters={"label": KIND_LABEL}):
-        labels = image_labels(image.attrs)
+    table = Table(box=None)
+    table.add_column("image", no_wrap=True)
+    for name in ("id", "size", "kind", "source hash"):
+        table.add_column(name, no_wrap=True)
+    with engine_errors("gameday images list"):
+        # Summaries in one call: an image removed meanwhile is not looked up again.
+        found = client.api.images(filters={"label": KIND_LABEL})
+    for image in found:
+        labels = image.get("Labels") or {}
         digest = labels.get(HASH_LABEL, "")
-        state = "" if not digest else " (current)" if digest == source_hash else " (stale)"
+        state = "" if not digest else " current" if digest == source_hash else " stale"
+        tags = [t for t in image.get("RepoTags") or [] if t != "<none>:<none>"]
         table.add_row(
-            ", ".join(image.tags) or "<none>",
-            image.short_id.removeprefix("sha256:"),
-            _megabytes(int(image.attrs.get("Size", 0))),
-            str(image.attrs.get("Created", ""))[:19].replace("T", " "),
-            labels.get(KIND_LABEL, ""),
+            "\n".join(tags) or "<none>",
+            str(image["Id"]).removeprefix("sha256:")[:12],
+            _megabytes(int(image.get("Size", 0))),
+            # An untagged "base" is a build's dependency stage, kept as its cache.
+            labels.get(KIND_LABEL, "") if tags or digest else "build stage",
             digest[:12] + state,
         )
     out.print(table)
+
+
+@images.command()
+def prune() -> None:
+    """Remove gameday's untagged images: replaced builds and the cached dependency stage.
+
+    The next build then installs the dependencies again (about a minute).
+    """
+    from harness.images.build import prune as prune_images
+    from harness.images.engine import connect
+
+    count, reclaimed = prune_images(connect())
+    out.print(f"removed {count} image layers, {_megabytes(reclaimed)} reclaimed")

@@ -30,8 +30,7 @@ from services.clock import US, format_hhmmss, parse_hhmm
     "--backend",
     default="local",
     show_default=True,
-    help="local (processes on 127.0.0.1), docker (containers) or sim (one process, virtual"
-    " clock).",
+    help="local (processes on 127.0.0.1), docker (containers) or sim (one process, virtual clock).",
 )
 @click.option("--responder", default="by-the-book", show_default=True, help="Who responds.")
 @click.option(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import signal
 import time
+from types import FrameType
 
 import click
 from pydantic import ValidationError
@@ -23,6 +25,10 @@ def _settings(**values: object) -> TopologySettings:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
         raise UsageError(f"--{field.replace('_', '-')}: {first['msg']}") from None
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
 
 
 def services_table(state: RunState, alive: dict[str, bool] | None = None) -> Table:
@@ -98,7 +104,12 @@ def up(
     )
     chosen = backend_named(backend)
     started = time.monotonic()
-    state = chosen.up(settings)
+    # SIGTERM as Ctrl-C while bringing up: the backend takes down what it made so far.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        state = chosen.up(settings)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     took = time.monotonic() - started
     if as_json:
         out.print_json(json.dumps(state.summary()))

@@ -137,13 +137,16 @@ class DrillRun:
         # SIGTERM is ours from before the bring-up: one arriving while services start
         # unwinds through the backend's own teardown instead of killing us mid-way.
         previous_term = signal.signal(signal.SIGTERM, self._on_sigterm)
+        # Ctrl-C stops a drill even when its parent started it with SIGINT ignored (a
+        # background job of a shell): the faults must be reverted either way.
+        previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
         try:
             sut = bring_up(self.o.backend, settings, self.o.report_root)
         except _Stop:
-            signal.signal(signal.SIGTERM, previous_term)
+            _restore(previous_term, previous_int)
             raise KeyboardInterrupt from None
         except BaseException:
-            signal.signal(signal.SIGTERM, previous_term)
+            _restore(previous_term, previous_int)
             raise
         try:
             report_dir = self.o.report_dir or self.o.report_root / f"{self.drill.name}-{sut.run_id}"
@@ -155,7 +158,7 @@ class DrillRun:
             journal = JournalWriter(report_dir)
             bus.subscribe_all(journal.append, name="journal")
         except BaseException as exc:
-            signal.signal(signal.SIGTERM, previous_term)
+            _restore(previous_term, previous_int)
             sut.close()
             if isinstance(exc, _Stop):
                 raise KeyboardInterrupt from None
@@ -199,7 +202,7 @@ class DrillRun:
             self.outcome, self.detail = "error", f"{type(exc).__name__}: {exc}"
             self._say(f"error: {self.detail}")
         finally:
-            signal.signal(signal.SIGTERM, previous_term)
+            _restore(previous_term, previous_int)
             self._finish(sut, bus, faults, api)
             journal.close()
             sut.close()
@@ -448,11 +451,12 @@ class DrillRun:
         )
 
 
-# Knight's Power Peg sent a child about every 100 ms of market time per parent.
+# Power Peg's cadence at Knight, as calibrated (docs/calibration.md): a child every 70 ms
+# of market time per parent.
 # Processes on one machine cannot keep that up at 60x: past WALL_CHILDREN_PER_S
 # per parent the cadence is coarsened (in drill time) so every service still
 # answers its admin endpoint and the responders' actions land on time.
-KNIGHT_INTERVAL_MS = 100
+KNIGHT_INTERVAL_MS = 70
 SIM_TICK_US = 2_000_000
 WALL_CHILDREN_PER_S = 50
 
@@ -491,3 +495,8 @@ def bring_up(backend: str, settings: TopologySettings, root: Path) -> SystemUnde
 def _hms(drill_s: float) -> str:
     s = int(drill_s)
     return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def _restore(term: signal._HANDLER, interrupt: signal._HANDLER) -> None:
+    signal.signal(signal.SIGTERM, term)
+    signal.signal(signal.SIGINT, interrupt)

@@ -13,7 +13,7 @@ from services.alerts.core import AlertBusCore
 from services.alerts.models import RoutingRules
 from services.alerts.service import AlertBusService
 from services.exchange import server as exchange_admin
-from services.exchange.config import ExchangeConfig
+from services.exchange.config import ExchangeConfig, LiquidityParams
 from services.exchange.core import ExchangeCore
 from services.exchange.sessions import Channel, Outbox
 from services.gate import admin as gate_admin
@@ -24,6 +24,12 @@ from services.protocol import Logon
 from services.risk.profiles import profile
 from services.risk.requests import BadRequestCounter
 
+# The price impact of the simulated exchange, calibrated with Power Peg's cadence for the
+# full-scale morning (docs/calibration.md). The local backend's processes keep the
+# exchange's default: they run Power Peg 17 to 34 times slower, so its flow moves prices
+# far less there, and a lower impact would leave its runaway's loss in the noise.
+SIM_LIQUIDITY = LiquidityParams(impact=0.5)
+
 
 class ExchangeNode(Node):
     """``ExchangeCore`` on its three ports: orders, drop copy, market data."""
@@ -31,8 +37,8 @@ class ExchangeNode(Node):
     def __init__(self, wiring: Wiring) -> None:
         super().__init__("exchange", wiring)
         s = wiring.settings
-        # What the topology passes on the command line; every other value is the default.
-        self.config = ExchangeConfig(symbols=s.symbols, seed=s.seed)
+        # What the topology passes on the command line, and the calibrated liquidity.
+        self.config = ExchangeConfig(symbols=s.symbols, seed=s.seed, lp=SIM_LIQUIDITY)
 
     def boot(self) -> None:
         self.core = core = ExchangeCore(self.config, start_us=self.sched.now)

@@ -178,7 +178,8 @@ class LiquidityModel:
         requote of every symbol: the same arithmetic, without a call per symbol)."""
         out: list[tuple[int, int, int]] = []
         append = out.append
-        pressure, pressure_at, anchor, half = self._pressure, self._pressure_at, self._anchor, self._half
+        pressure, pressure_at = self._pressure, self._pressure_at
+        anchor, half = self._anchor, self._half
         tau = self._tau_us
         exp, floor, ceil = math.exp, math.floor, math.ceil
         for idx in idxs:

@@ -16,7 +16,7 @@ from services.exchange.liquidity import LiquidityModel
 from services.exchange.marketdata import MarketDataConflator
 from services.exchange.sessions import ConnId, Counters, OrderOwner, Outbox
 from services.exchange.symbols import SymbolSpec
-from services.protocol import DropCopy, Execution, Side
+from services.protocol import DropCopy, Execution, Message, Side
 
 _SIDES = {BUY: Side.BUY, SELL: Side.SELL}
 
@@ -84,7 +84,9 @@ class Matcher:
         out: Outbox,
     ) -> int:
         symbol = self.specs[idx].symbol
-        dc = [out.to(s) for s in self._dc_subs]
+        dc: list[list[Message]] = []
+        for sub in self._dc_subs:
+            dc.append(out.to(sub))
         agg_side = _SIDES[side]
         agg_sends = out.to(agg[0].conn) if agg is not None else None
         eid = self._next_exec
@@ -157,12 +159,16 @@ class Matcher:
                 requote(idx, grid, now, out)
 
     def _requote(self, idx: int, grid: tuple[int, int, int], now: int, out: Outbox) -> None:
-        # From here on a provider's quote traded is one traded after this requote.
-        self._lp_hit[idx] = False
         tick, bid0, ask0 = grid
         lp = self.lp
         lot = lp.lot(idx)
         levels = lp.params.levels
+        last = self._lp_grid[idx]
+        if not self._lp_hit[idx] and last is not None and last[0] == tick:
+            self._shift(idx, grid, last, lot, levels, now, out)
+            return
+        # From here on a provider's quote traded is one traded after this requote.
+        self._lp_hit[idx] = False
         # The ladder of ``LiquidityModel.ladder``: bids best first at ticks
         # ``bid0 - i`` (none at or below a zero price), then asks best first at
         # ``ask0 + i``. Membership is arithmetic, so the ladder is not built.
@@ -219,6 +225,68 @@ class Matcher:
             else:
                 complete = False
             changed = True
+        self._lp_grid[idx] = grid if complete else None
+        if changed:
+            self.md.touch(idx)
+
+    def _shift(
+        self,
+        idx: int,
+        grid: tuple[int, int, int],
+        last: tuple[int, int, int],
+        lot: int,
+        levels: int,
+        now: int,
+        out: Outbox,
+    ) -> None:
+        """``_requote`` when the quotes are exactly ``last``'s ladder, untouched, on the
+        same tick: only the levels that left the ladder are cancelled and only those
+        that entered it placed, known from the two grids without walking the ladder.
+
+        The same orders as ``_requote`` in the same order: the cancels (whose order
+        changes nothing) and then the new bids best first and the new asks best first.
+        """
+        tick, bid0, ask0 = grid
+        _, old_bid0, old_ask0 = last
+        current = self._lp_orders[idx]
+        book = self.books[idx]
+        counters = self.counters
+        # Bid ticks ``(low, bid0]``, ask ticks ``[ask0, high)``, before (old_) and after.
+        old_low, low = max(old_bid0 - levels, 0), max(bid0 - levels, 0)
+        old_high, high = old_ask0 + levels, ask0 + levels
+        # The ticks that left: what of the old ranges lies outside the new ones.
+        gone = 0
+        for first, stop, side in (
+            (max(old_low, bid0) + 1, old_bid0 + 1, BUY),
+            (old_low + 1, min(old_bid0, low) + 1, BUY),
+            (old_ask0, min(old_high, ask0), SELL),
+            (max(old_ask0, high), old_high, SELL),
+        ):
+            for t in range(first, stop):
+                book.cancel(current.pop((side, t * tick))[0][3])
+                gone += 1
+        counters.lp_cancels += gone
+        # The ticks that entered, bids best first then asks best first.
+        entered = 0
+        complete = True
+        submit = self.submit
+        for first, stop, step, side in (
+            (bid0, max(low, old_bid0), -1, BUY),
+            (min(bid0, old_low), low, -1, BUY),
+            (ask0, min(high, old_ask0), 1, SELL),
+            (max(ask0, old_high), high, 1, SELL),
+        ):
+            for t in range(first, stop, step):
+                qty = lot * (bid0 - t + 1 if side == BUY else t - ask0 + 1)
+                price = t * tick
+                _, placed = submit(idx, side, price, qty, False, None, now, out)
+                if placed is not None:
+                    current[(side, price)] = (placed, placed[0])
+                else:
+                    complete = False
+                entered += 1
+        counters.lp_orders += entered
+        changed = bool(gone or entered)
         self._lp_grid[idx] = grid if complete else None
         if changed:
             self.md.touch(idx)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 from services.exchange.book import BUY, SELL
@@ -9,6 +10,7 @@ from services.protocol import PRICE_SCALE
 
 if TYPE_CHECKING:
     from services.exchange.core import ExchangeCore
+    from services.exchange.symbols import SymbolSpec
 
 
 def _dollars(price: int) -> float | None:
@@ -61,6 +63,12 @@ def book(core: ExchangeCore, symbol: str, depth: int = 10) -> dict[str, object]:
     }
 
 
+@functools.cache
+def _static(spec: SymbolSpec) -> dict[str, object]:
+    """``spec.as_dict()``, made once per spec (a frozen value): copied into each answer."""
+    return spec.as_dict()
+
+
 def symbols(core: ExchangeCore) -> list[dict[str, object]]:
     """Every listed symbol: its reference (``price``) and current market, in dollars."""
     out: list[dict[str, object]] = []
@@ -69,7 +77,7 @@ def symbols(core: ExchangeCore) -> list[dict[str, object]]:
         bid, _, ask, _ = b.top()
         out.append(
             {
-                **spec.as_dict(),
+                **_static(spec),
                 "bid": _dollars(bid),
                 "ask": _dollars(ask),
                 "last": _dollars(b.last),

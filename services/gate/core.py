@@ -39,6 +39,7 @@ from services.protocol import (
 )
 from services.risk.controls import RiskState
 from services.risk.ledger import ExecutionLedger
+from services.risk.positions import dollars
 from services.risk.profiles import apply_patch
 from services.risk.settings import RiskSettings
 from services.risk.trips import TripLog
@@ -209,9 +210,14 @@ class GateCore:
             return out
         relay = out.router(sid)
         working = self.state.working
+        execution = self.bookkeeper.execution
+        name = link.name
         for msg in messages:
+            if type(msg) is Ack:  # most of what comes back: one per order
+                relay.append(msg)
+                continue
             if isinstance(msg, Execution):
-                self.bookkeeper.execution(sid, link.name, msg)
+                execution(sid, name, msg)
             elif isinstance(msg, CancelAck | Reject):
                 working.remove(sid, msg.order_id)
             elif not isinstance(msg, Ack | Heartbeat):
@@ -255,5 +261,6 @@ class GateCore:
             "trips": self.trips.as_list(),
             "trip_summary": self.trips.summary(),
             "exposure": self.state.book.exposure(),
-            "pnl_dollars": self.state.book.pnl_report()["total_dollars"],
+            # ``pnl_report()["total_dollars"]`` without building the whole report.
+            "pnl_dollars": dollars(self.state.book.pnl),
         }

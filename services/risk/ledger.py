@@ -49,11 +49,11 @@ class ExecutionLedger:
             row = self.totals[(session, symbol)] = [0, 0, 0]
         row[0 if side is _BUY else 1] += qty
         row[2] += 1
-        self._recent.append((ts, session, symbol, side, qty))
+        recent = self._recent
+        recent.append((ts, session, symbol, side, qty))
         if ts > self._newest:
             self._newest = ts
         horizon = self._newest - self.retention_us
-        recent = self._recent
         while recent and recent[0][0] < horizon:
             recent.popleft()
 

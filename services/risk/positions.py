@@ -84,6 +84,20 @@ def dollars(value: int) -> float:
 class PositionBook:
     """Every position of the firm, with incrementally maintained aggregates."""
 
+    __slots__ = (
+        "_holders",
+        "_net",
+        "account_gross",
+        "cash",
+        "executions",
+        "gross",
+        "long_value",
+        "marks",
+        "positions",
+        "shares",
+        "short_value",
+    )
+
     def __init__(self) -> None:
         self.positions: dict[tuple[str, str], Position] = {}
         self.marks: dict[str, int] = {}
@@ -123,12 +137,21 @@ class PositionBook:
             pos.apply(signed, price)
             new_qty = pos.qty
         delta = (abs(new_qty) - abs(old_qty)) * mark
-        self.account_gross[account] = self.account_gross.get(account, 0) + delta
+        gross = self.account_gross
+        gross[account] = gross.get(account, 0) + delta
         self.gross += delta
-        old_net = self._net.get(symbol, 0)
-        new_net = self._net[symbol] = old_net + signed
-        self.long_value += (max(new_net, 0) - max(old_net, 0)) * mark
-        self.short_value += (max(-new_net, 0) - max(-old_net, 0)) * mark
+        net = self._net
+        old_net = net.get(symbol, 0)
+        new_net = net[symbol] = old_net + signed
+        # The firm's net long and short values: ``max(net, 0)`` and ``max(-net, 0)``
+        # at the mark, before and after.
+        if old_net >= 0 and new_net >= 0:
+            self.long_value += signed * mark
+        elif old_net <= 0 and new_net <= 0:
+            self.short_value -= signed * mark
+        else:
+            self.long_value += (max(new_net, 0) - max(old_net, 0)) * mark
+            self.short_value += (max(-new_net, 0) - max(-old_net, 0)) * mark
         self.cash -= signed * price
         self.executions += 1
         self.shares += qty

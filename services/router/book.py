@@ -152,12 +152,14 @@ class ParentBook:
         return wake
 
     def run_timers(self, now: int) -> None:
-        while self._timers and self._timers[0][0] <= now:
-            due, index = heapq.heappop(self._timers)
-            if self._due.get(index) != due:
+        timers, due_at, parents = self._timers, self._due, self.parents
+        heappop = heapq.heappop
+        while timers and timers[0][0] <= now:
+            due, index = heappop(timers)
+            if due_at.get(index) != due:
                 continue
-            del self._due[index]
-            parent = self.parents[index]
+            del due_at[index]
+            parent = parents[index]
             if parent.state is _WORKING:
                 self._tick(parent, now)
                 self.settle(parent, now)

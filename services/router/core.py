@@ -245,22 +245,29 @@ class RouterCore:
         parent = self._parent_of(msg.order_id)
         if parent is None or parent.path is None:
             return
-        self.counters.fills += 1
-        self.counters.filled_qty += msg.qty
+        counters = self.counters
+        counters.fills += 1
+        counters.filled_qty += msg.qty
         self.book.record_fill_price(msg.symbol, msg.price)
-        parent.counter.filled += msg.qty
+        counter = parent.counter
+        counter.filled += msg.qty
         parent.path.on_execution(msg.order_id, msg.qty, msg.leaves, now)
         session = self.sessions.by_name(parent.session)
         if session is None:
-            self.counters.executions_unrouted += 1
+            counters.executions_unrouted += 1
         else:
-            self.counters.executions_relayed += 1
+            counters.executions_relayed += 1
             o = parent.order
             relay = Execution(
                 o.parent_id, msg.exec_id, o.symbol, o.side, msg.qty, msg.price,
-                max(0, o.qty - parent.filled) if parent.state.live else 0, msg.ts,
+                max(0, o.qty - counter.filled) if parent.state.live else 0, msg.ts,
             )  # fmt: skip
             self._out.append(ToStrategy(session, relay))
+        path = parent.path
+        if type(path) is PowerPegPath and not path.counter_attached:
+            # A fill changes nothing for Power Peg without its counter: no end, same
+            # next tick (``settle`` would find nothing to do, one call per execution).
+            return
         self.book.settle(parent, now)
 
     def _gate_reject(self, msg: Reject, now: int) -> None:

@@ -1,8 +1,10 @@
 """Power Peg: the 2003 code path that flag bit 3 still reached on Knight's eighth server.
 
 Power Peg sends a marketable IOC child every ``interval_us`` of drill time
-for as long as its parent lives. It used to stop when the cumulative-quantity
-counter said the parent was filled; in 2005 that check was moved earlier in
+for as long as its parent lives, on the ticks of one grid (multiples of
+``interval_us`` since midnight) shared by every Power Peg parent of the
+router. It used to stop when the cumulative-quantity counter said the
+parent was filled; in 2005 that check was moved earlier in
 the code, out of Power Peg's way, and nobody retested Power Peg (SEC ¶14).
 So on a build without ``power_peg_cum_qty`` the path never looks at fills:
 children go out "without regard to executions already received" (¶15) until
@@ -43,7 +45,7 @@ class PowerPegSettings:
     skipped rather than sent in one flood.
     """
 
-    interval_us: int = 100_000
+    interval_us: int = 70_000  # docs/calibration.md
     child_qty: int = 100
     offset_bps: int = 100
     max_burst: int = 20
@@ -74,8 +76,12 @@ class PowerPegPath:
         self.parent = parent
         self.settings = settings
         self.counter_attached = counter_attached
-        iv = settings.interval_us
-        self.next_due = -(-start_us // iv) * iv
+        # Ticks fall on one grid of ``interval_us`` multiples of drill time, so
+        # every Power Peg parent of a router ticks in the same instant and its
+        # children leave as one batch, as from one timer loop; a parent that
+        # starts between two ticks (the open too, off the grid) waits for the next.
+        interval = settings.interval_us
+        self.next_due = -(-start_us // interval) * interval
         self.ticks = 0
         self.ticks_skipped = 0
 

@@ -48,6 +48,8 @@ class Connection:
         self.dial_task: asyncio.Task[None] | None = None
         self._owner = owner
         self._open_sockets = 1
+        self._early: list[bytes] = []
+        self._early_end = False
         self.up = Direction(self, UPSTREAM, lambda s, r: owner.rng_for(number, UPSTREAM, s.name, r))
         self.down = Direction(
             self, DOWNSTREAM, lambda s, r: owner.rng_for(number, DOWNSTREAM, s.name, r)
@@ -72,7 +74,34 @@ class Connection:
         self.up.dest = server
         self.down.source = server
         self.up.source = self.client
+        early, self._early = self._early, []
+        for data in early:
+            self.up.feed(data)
+        if self._early_end:
+            self.up.feed_end()
+            return
         self.client.resume_reading()
+
+    def from_client(self, data: bytes) -> None:
+        """Data the client sent, on its way upstream.
+
+        Reading is paused until the upstream socket exists, yet CPython before 3.11.3
+        (Debian bookworm's 3.11.2, the container image's) starts reading a transport
+        paused in ``connection_made``: whatever arrives that early is held, reading is
+        paused again, and it is sent on once the upstream socket is there.
+        """
+        if self.server is None:
+            self._early.append(data)
+            self.client.pause_reading()
+            return
+        self.up.feed(data)
+
+    def client_ended(self) -> None:
+        """The client sent EOF (after the data held, if the upstream is not there yet)."""
+        if self.server is None:
+            self._early_end = True
+            return
+        self.up.feed_end()
 
     def finish(self, end: End) -> None:
         """A direction's chain delivered its end: close the whole connection that way."""
@@ -119,11 +148,11 @@ class ClientSide(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         assert self._connection is not None
-        self._connection.up.feed(data)
+        self._connection.from_client(data)
 
     def eof_received(self) -> bool:
         if self._connection is not None:
-            self._connection.up.feed_end()
+            self._connection.client_ended()
         return True
 
     def pause_writing(self) -> None:

@@ -19,6 +19,7 @@ from services.toxiproxy.gojson import (
 )
 from services.toxiproxy.gostruct import Field, decode_struct
 from services.toxiproxy.http import BadRequest, read_request
+from services.toxiproxy.link import Connection
 from services.toxiproxy.netaddr import AddressError, split_host_port
 from services.toxiproxy.toxics.shaping import slice_bounds
 from services.toxiproxy.toxics.timing import Bandwidth
@@ -146,3 +147,55 @@ def test_http_request_parsing() -> None:
     ):
         with pytest.raises(BadRequest):
             asyncio.run(_parse(bad))
+
+
+class FakeTransport(asyncio.Transport):
+    """Records what is written and whether reading is paused."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.written = b""
+        self.reading = True
+        self.closed = False
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.written += bytes(data)
+
+    def pause_reading(self) -> None:
+        self.reading = False
+
+    def resume_reading(self) -> None:
+        self.reading = True
+
+    def close(self) -> None:
+        self.closed = True
+
+    def abort(self) -> None:
+        self.closed = True
+
+
+class Owner:
+    def rng_for(self, connection: int, direction: str, toxic: str, run: int) -> random.Random:
+        return random.Random(0)
+
+    def forget(self, connection: object) -> None:
+        return None
+
+
+def test_data_a_client_sends_before_the_upstream_socket_exists_waits_for_it() -> None:
+    """CPython before 3.11.3 (Debian bookworm's, in the container image) reads from a
+    transport paused in ``connection_made``; nothing may be lost or written nowhere."""
+
+    async def scenario() -> tuple[bytes, bool, bool]:
+        client, server = FakeTransport(), FakeTransport()
+        connection = Connection(Owner(), 1, client)
+        connection.from_client(b"LOGON ")
+        connection.from_client(b"router-2")
+        held = server.written == b"" and not client.reading
+        connection.connected(server)
+        connection.from_client(b"!")
+        return server.written, held, client.reading
+
+    written, held, reading = asyncio.run(scenario())
+    assert held and reading
+    assert written == b"LOGON router-2!"
