@@ -54,6 +54,11 @@ class LocalSystem:
         # Drill time of every job, so a resume can put each back on the wall clock.
         self._jobs: dict[str, int] = {}
         self._clock_lock = threading.Lock()
+        # Set (under the lock) before the scheduler shuts down: from then on a job that
+        # schedules another (a deploy finishing triggers the next fault) adds nothing,
+        # instead of waiting on the scheduler's lock that the shutdown holds while it
+        # waits for that very job: a deadlock.
+        self._stopping = False
 
         self.logs_to: Path | None = None
         """Where ``close`` copies the services' logs (kept only while the run lives)."""
@@ -135,6 +140,8 @@ class LocalSystem:
 
     def at(self, drill_us: int, job: Callable[[], None]) -> None:
         with self._clock_lock:
+            if self._stopping:
+                return
             wall = self._clock.wall_time_of(drill_us)
             # While paused the job is added paused too (no next run time); resume sets it.
             added = self._scheduler.add_job(
@@ -177,6 +184,8 @@ class LocalSystem:
                 self._reschedule()
 
     def _reschedule(self) -> None:
+        if self._stopping:
+            return
         for job in self._scheduler.get_jobs():
             drill_us = self._jobs.get(job.id)
             wall = None if drill_us is None else self._clock.wall_time_of(drill_us)
@@ -189,10 +198,14 @@ class LocalSystem:
     def stop_clock(self) -> None:
         # Waiting matters: a fault being injected right now must be in the book
         # before the runner reverts everything.
+        with self._clock_lock:
+            self._stopping = True
         if self._scheduler.running:
             self._scheduler.shutdown(wait=True)
 
     def close(self) -> None:
+        with self._clock_lock:
+            self._stopping = True
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
         if self.logs_to is not None:
