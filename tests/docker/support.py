@@ -13,13 +13,26 @@ import docker
 
 
 def gameday(home: Path, *args: str, timeout: float = 400) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "harness.cli.main", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "GAMEDAY_HOME": str(home)},
-        timeout=timeout,
-    )
+    env = {**os.environ, "GAMEDAY_HOME": str(home)}
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "harness.cli.main", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=timeout,
+        )
+    except BaseException:
+        # A timeout kills the harness with SIGKILL: sweep what its runs left in the engine.
+        for state in sorted((home / "runs").glob("*/state.json")):
+            subprocess.run(
+                [sys.executable, "-m", "harness.cli.main", "cleanup", "--run", state.parent.name],
+                capture_output=True,
+                env=env,
+                timeout=120,
+                check=False,
+            )
+        raise
 
 
 def journal(report_dir: Path) -> list[dict[str, Any]]:

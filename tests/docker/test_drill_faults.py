@@ -65,7 +65,7 @@ def test_an_exchange_kill_and_a_router_partition_are_seen_and_scored(
     cut, healed = at[("fault_injected", "partition")], at[("fault_reverted", "partition")]
 
     # While the exchange is dead the monitor sees no unintended execution...
-    dead = executions_between(events, kill + 10 * US, back)
+    dead = executions_between(events, kill + DRAIN_US, back)
     assert dead and len(set(dead)) == 1, dead
     # ...once it is back on its ports, the gate and the monitor reconnect and it goes on...
     assert executions_between(events, back, cut)[-1] > dead[-1]

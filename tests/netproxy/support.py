@@ -144,9 +144,10 @@ class Upstream:
         with contextlib.suppress(OSError):
             self.sock.shutdown(socket.SHUT_RDWR)
         self.sock.close()
+        # Join first: a connection accepted while closing must be closed too.
+        self._thread.join(5)
         for conn in self._all:
             conn.close()
-        self._thread.join(5)
 
 
 def _echo(conn: socket.socket) -> None:
