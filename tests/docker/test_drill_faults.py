@@ -64,11 +64,13 @@ def test_an_exchange_kill_and_a_router_partition_are_seen_and_scored(
     kill, back = at[("fault_injected", "kill")], at[("fault_reverted", "kill")]
     cut, healed = at[("fault_injected", "partition")], at[("fault_reverted", "partition")]
 
-    # While the exchange is dead the monitor sees no unintended execution...
-    dead = executions_between(events, kill + DRAIN_US, back)
-    assert dead and len(set(dead)) == 1, dead
+    # While the exchange is dead the monitor sees no new unintended execution (a few
+    # drop copies already in flight may still land; the observer's polls stall on the
+    # dead exchange, so there may be only one snapshot in that drill minute)...
+    dead = executions_between(events, kill, back)
+    assert dead and dead[-1] - dead[0] <= 10, dead
     # ...once it is back on its ports, the gate and the monitor reconnect and it goes on...
-    assert executions_between(events, back, cut)[-1] > dead[-1]
+    assert executions_between(events, back, cut)[-1] > dead[-1] + 10
     # ...with router-2 cut off, its children reach nobody (once what the gate held for the
     # exchange while it was gone has drained)...
     silent = executions_between(events, cut + DRAIN_US, hms("09:41") - 15 * US)
