@@ -12,6 +12,7 @@ import atexit
 import contextlib
 import importlib.util
 import os
+import random
 import shutil
 import signal
 import socket
@@ -93,9 +94,35 @@ def find_server_binaries() -> list[ServerBinary]:
     return found
 
 
+def _ephemeral_floor() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+_PICK = random.Random()
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    """A port that was free a moment ago (whoever binds it next may still race us)."""
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+    """A port that was free a moment ago, for a listener that binds it a little later.
+
+    Picked below the kernel's ephemeral range: a port the kernel hands out (port 0, or
+    the local end of any outgoing connection, of any process) can be taken between our
+    check and the bind, which several drills or test workers on one machine do hit.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    floor = _ephemeral_floor()
+    low = max(1024, floor - 12_000)
+    for _ in range(50):
+        port = _PICK.randrange(low, floor) if floor > low else 0
+        with socket.socket(family) as sock:
+            try:
+                sock.bind((host, port))
+            except OSError:
+                continue
+            return int(sock.getsockname()[1])
+    with socket.socket(family) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
 

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from harness.netproxy import launch
 from harness.processes import ServiceProcess
 from services.clock import ScaledClock, parse_hhmm
 from services.net.admin_client import call
@@ -373,10 +374,7 @@ def start_gate(
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+    return launch.free_port("127.0.0.1")
 
 
 def test_gate_waits_for_a_late_exchange_rejecting_upstream_down(
