@@ -23,7 +23,7 @@ REPORT = Path("reports") / "demo-knight-2012"
 def main() -> int:
     err.print(
         "[bold]gameday demo[/]: 1 August 2012, 08:00 to 10:20 at 60x, the quiet stretch "
-        "08:05 to 09:29 fast-forwarded (about 1.5 minutes)"
+        "08:05 to 09:29 fast-forwarded (about 70 s)"
     )
     code = gameday(
         [
