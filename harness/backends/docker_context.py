@@ -24,25 +24,16 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
-from pathlib import Path
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from faults.base import FaultError
 from faults.context import (
     FaultContext,
-    NetworkControl,
-    ProcessControl,
-    ScenarioControl,
     ServiceIsolation,
 )
 from harness.backends.docker_engine import ENGINE_ERRORS, Container, one_line
-from harness.backends.local_context import (
-    LocalNetwork,
-    LocalScenario,
-    call_admin,
-    unknown_name,
-)
+from harness.backends.local_context import RunFaultContext, unknown_name
 from harness.errors import TopologyError
 from harness.netproxy import NetProxyError, ToxiproxyClient
 from harness.runstate import RunState
@@ -191,27 +182,11 @@ def _address(container: Container, network: str) -> str:
     return str(attached.get("IPAddress", "")) if attached else ""
 
 
-class DockerFaultContext:
+class DockerFaultContext(RunFaultContext):
     """What a fault may act on in one docker run (``faults.context.FaultContext``)."""
 
     def __init__(self, state: RunState, backend: DockerBackend) -> None:
-        self.run_id = state.run_id
-        self.state = state
-        self.scenario: ScenarioControl = LocalScenario(Path(state.run_dir) / "registry")
-        self.network: NetworkControl = LocalNetwork(state)
-        self.processes: ProcessControl = DockerProcesses(state, backend)
-
-    def admin(
-        self,
-        service: str,
-        method: str,
-        path: str,
-        body: Mapping[str, Any] | None = None,
-        *,
-        timeout: float = 5.0,
-    ) -> dict[str, Any]:
-        """A service's admin endpoint on its published port."""
-        return call_admin(self.state, service, method, path, body, timeout=timeout)
+        super().__init__(state, DockerProcesses(state, backend))
 
 
 if TYPE_CHECKING:

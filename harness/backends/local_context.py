@@ -202,16 +202,20 @@ class LocalScenario:
     deploy_exclusions: set[str] = field(default_factory=set)
 
 
-class LocalFaultContext:
-    """What a fault may act on in one local run (``faults.context.FaultContext``)."""
+class RunFaultContext:
+    """What a fault may act on in one run of processes or containers.
 
-    def __init__(self, state: RunState, backend: LocalBackend) -> None:
+    The scenario, the proxied links and the admin endpoints are the same on both
+    backends; only how a service is killed, paused or restarted differs.
+    """
+
+    def __init__(self, state: RunState, processes: ProcessControl) -> None:
         self.run_id = state.run_id
         self.state = state
         self.scenario: ScenarioControl = LocalScenario(Path(state.run_dir) / "registry")
         # Typed as the Protocols: their attributes are settable, so mypy wants these exact types.
         self.network: NetworkControl = LocalNetwork(state)
-        self.processes: ProcessControl = LocalProcesses(state, backend)
+        self.processes: ProcessControl = processes
 
     def admin(
         self,
@@ -224,6 +228,13 @@ class LocalFaultContext:
     ) -> dict[str, Any]:
         """Call a service's admin endpoint directly (the harness's path is never faulted)."""
         return call_admin(self.state, service, method, path, body, timeout=timeout)
+
+
+class LocalFaultContext(RunFaultContext):
+    """What a fault may act on in one local run (``faults.context.FaultContext``)."""
+
+    def __init__(self, state: RunState, backend: LocalBackend) -> None:
+        super().__init__(state, LocalProcesses(state, backend))
 
 
 def call_admin(
